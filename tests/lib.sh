@@ -1,0 +1,199 @@
+# tests/lib.sh: sourced by every tests/*.t.  TAP output for prove.
+#
+#   test_expect_success 'title' 'body'   body runs in a subshell with set -e;
+#                                        its output is shown only on failure
+#   test_must_fail CMD...                exit 1..125 expected (a crash fails)
+#   test_expect_code N CMD...            exact exit status
+#   test_cmp EXPECTED ACTUAL             diff -u
+#   test_when_finished 'cmd'             cleanup after the current test
+#   at_exit 'cmd'                        cleanup when the script ends (LIFO),
+#                                        also on failure and on signals
+#   require_root / require_cmd CMD...    skip the whole file with a reason
+#   skip_all 'reason'
+#   done_testing                         plan line; exit status
+#
+# Network helpers (always cleaned up):
+#   netns_new VAR                        a fresh namespace, lo up; name in $VAR
+#   netns_pair A B                       two namespaces joined by veth:
+#                                        $A has 192.0.2.1/24, $B 192.0.2.2/24
+#   spawn_bg VAR CMD...                  start CMD in the background, PID in
+#                                        $VAR, killed (by PID) at exit
+#   uniq_name PREFIX                     PREFIX plus a short unique suffix
+#                                        (<= 15 chars with a short prefix)
+#
+# Environment: LC_ALL=C, TZ=UTC, HOME in a fresh trash directory $T (removed
+# at exit; kept when ANEMONE_KEEP=1).  Binaries from $ANEMONE_BUILD/bin
+# (default build/asan) come first in PATH.
+
+set -u
+export LC_ALL=C TZ=UTC
+unset CDPATH GREP_OPTIONS
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+: "${ANEMONE_BUILD:=$TOP/build/asan}"
+export ANEMONE_BUILD TOP
+export PATH="$ANEMONE_BUILD/bin:$PATH"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+T=$(mktemp -d /tmp/anemone-t.XXXXXX)
+export T
+export HOME="$T/home"
+mkdir -p "$HOME"
+: >"$T/.at_exit"
+: >"$T/.when_finished"
+test_count=0
+test_failed=0
+TEST_PID=$$
+
+# Cleanup commands live in files so that subshells can register them too.
+at_exit() { printf '%s\n' "$1" >>"$T/.at_exit"; }
+test_when_finished() { printf '%s\n' "$1" >>"$T/.when_finished"; }
+
+_run_lifo() {
+	# run each line of file $1 in reverse order, ignoring failures
+	local f=$1 line
+	[ -s "$f" ] || return 0
+	tac "$f" >"$f.rev"
+	: >"$f"
+	while IFS= read -r line; do
+		(eval "$line") >/dev/null 2>&1 || true
+	done <"$f.rev"
+	rm -f "$f.rev"
+}
+
+_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM HUP
+	[ "$$" = "$TEST_PID" ] || exit $rc
+	_run_lifo "$T/.when_finished"
+	_run_lifo "$T/.at_exit"
+	if [ "${ANEMONE_KEEP:-0}" = 1 ]; then
+		echo "# trash kept in $T"
+	else
+		rm -rf "$T"
+	fi
+	exit $rc
+}
+trap _cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+test_expect_success() {
+	local title=$1 body=$2 rc
+	test_count=$((test_count + 1))
+	( set -eu; cd "$T"; eval "$body" ) >"$T/.log" 2>&1 </dev/null
+	rc=$?
+	_run_lifo "$T/.when_finished"
+	if [ $rc -eq 0 ]; then
+		echo "ok $test_count - $title"
+	else
+		test_failed=$((test_failed + 1))
+		echo "not ok $test_count - $title"
+		sed -e 's/^/#    /' "$T/.log"
+		echo "#    (exit status $rc)"
+	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
+test_must_fail() {
+	local rc=0
+	"$@" || rc=$?
+	if [ $rc -eq 0 ]; then
+		echo "test_must_fail: '$*' succeeded" >&2
+		return 1
+	elif [ $rc -gt 125 ]; then
+		echo "test_must_fail: '$*' died with status $rc" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_expect_code() {
+	local want=$1 rc=0
+	shift
+	"$@" || rc=$?
+	if [ $rc -ne "$want" ]; then
+		echo "test_expect_code: '$*' exited $rc, want $want" >&2
+		return 1
+	fi
+	return 0
+}
+
+test_cmp() { diff -u "$1" "$2"; }
+
+skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+require_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
+
+require_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip_all "needs $c"
+	done
+}
+
+done_testing() {
+	echo "1..$test_count"
+	[ $test_failed -eq 0 ]
+}
+
+# Unique, short names: namespaces and wireguard-go sockets are global.
+_uniq_seq=0
+uniq_name() {
+	_uniq_seq=$((_uniq_seq + 1))
+	printf '%s%x%x%x' "$1" $(($$ % 65536)) $((RANDOM % 256)) $_uniq_seq
+}
+
+netns_new() {
+	local n
+	n=$(uniq_name an)
+	ip netns add "$n" || return 1
+	at_exit "ip netns pids '$n' 2>/dev/null | xargs -r kill -9; ip netns del '$n'"
+	ip -n "$n" link set lo up
+	printf -v "$1" '%s' "$n"
+}
+
+netns_pair() {
+	local a b va vb
+	netns_new a || return 1
+	netns_new b || return 1
+	va=$(uniq_name va)
+	vb=$(uniq_name vb)
+	ip link add "$va" netns "$a" type veth peer name "$vb" netns "$b" || return 1
+	ip -n "$a" addr add 192.0.2.1/24 dev "$va"
+	ip -n "$b" addr add 192.0.2.2/24 dev "$vb"
+	ip -n "$a" link set "$va" up
+	ip -n "$b" link set "$vb" up
+	printf -v "$1" '%s' "$a"
+	printf -v "$2" '%s' "$b"
+	VETH_A=$va VETH_B=$vb
+}
+
+spawn_bg() {
+	local var=$1 pid
+	shift
+	"$@" &
+	pid=$!
+	at_exit "kill $pid; sleep 0.1; kill -9 $pid"
+	printf -v "$var" '%s' "$pid"
+}
+
+# wait_for TIMEOUT_SECONDS CMD...: poll CMD every 0.1 s until it succeeds
+wait_for() {
+	local t=$1 i=0
+	shift
+	while [ $i -lt $((t * 10)) ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
