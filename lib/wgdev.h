@@ -81,7 +81,8 @@ struct wg_device {
 	struct wg_prefix *addresses;
 	size_t n_addresses;
 	struct wg_peer *peers;
-	size_t n_peers;
+	size_t n_peers, cap_peers;
+	void *secrets;			/* guarded key arena (wgdev.c) */
 };
 
 /* Allocate an empty device named NAME (NULL on failure, lasterr set). */
