@@ -176,7 +176,8 @@ tcp_connect(struct conn *c)
 		struct pollfd pfd;
 		socklen_t sl = sizeof(saved);
 		int one = 1, idle, cnt = 3;
-		unsigned int uto = (unsigned int)st->timeout * 1000;
+		/* later than the watchdog, which names the stall */
+		unsigned int uto = (unsigned int)st->timeout * 1000 + 5000;
 
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
 		    ai->ai_protocol);
