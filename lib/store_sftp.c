@@ -357,7 +357,9 @@ static int
 conn_connect(struct conn *c)
 {
 	struct sstore *st = c->st;
-	long t = st->timeout;
+	/* libssh's own timeout only as a backstop: the watchdog, which
+	 * names the stall, fires first */
+	long t = st->timeout * 2L + 5;
 	int fd, no = 0;
 	const char *ciphers = "aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,"
 	    "aes256-gcm@openssh.com,aes128-ctr,aes256-ctr";
