@@ -672,9 +672,14 @@ sftp_put(void *be, const char *path, const void *buf, size_t len)
 				goto out;
 			continue;
 		}
-		fail("%s/%s: cannot create %s: %s", st->url, path,
-		    tries ? "after creating its directory" : "a temporary file",
-		    fx_message(rep.status));
+		if (tries && rep.status == FX_PERMISSION_DENIED)
+			fail("%s/%s: permission denied in the directory just "
+			    "created (on an append-only server every directory "
+			    "of the repository must exist before the first push)",
+			    st->url, path);
+		else
+			fail("%s/%s: cannot create a temporary file: %s", st->url,
+			    path, fx_message(rep.status));
 		goto out;
 	}
 	{
