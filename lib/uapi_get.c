@@ -7,7 +7,6 @@
  * nothing: every value is checked, every line numbered in errors.
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -23,6 +22,8 @@
 
 #include "error.h"
 #include "keys.h"
+#include "netaddr.h"
+#include "quote.h"
 #include "uapi.h"
 #include "wgdev.h"
 
@@ -178,23 +179,11 @@ struct parser {
 static int
 bad(struct parser *p, const char *what, const char *val, size_t n)
 {
-	char q[64];
-	size_t i, j = 0;
+	char q[QUOTE_MAX];
 
 	if (val == NULL)
 		return fail("%s:%u: %s", p->origin, p->line, what);
-	for (i = 0; i < n && j + 5 < sizeof(q); i++) {
-		unsigned char c = (unsigned char)val[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-			q[j++] = (char)c;
-		else
-			j += (size_t)snprintf(q + j, sizeof(q) - j, "\\x%02x",
-			    c);
-	}
-	q[j] = '\0';
-	return fail("%s:%u: %s \"%s%s\"", p->origin, p->line, what, q,
-	    i < n ? "..." : "");
+	return fail("%s:%u: %s %s", p->origin, p->line, what, quote(q, val, n));
 }
 
 /* Decimal digits only, no sign, at most MAX.  0 or -1. */
@@ -252,88 +241,48 @@ parse_hexkey(const char *s, size_t n, uint8_t key[WG_KEY_LEN])
 	return 0;
 }
 
-/* Copy S (N bytes) into OUT (size CAP) as a C string.  0 or -1. */
-static int
-cstr(char *out, size_t cap, const char *s, size_t n)
-{
-	if (n >= cap || memchr(s, '\0', n) != NULL)
-		return -1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return 0;
-}
-
-/* "192.0.2.1:51820" or "[2001:db8::1]:51820" or "[fe80::1%3]:51820". */
+/*
+ * An address literal and port: "192.0.2.1:51820", "[2001:db8::1]:51820",
+ * or with a zone, "[fe80::1%3]:51820" (wireguard-go prints link-local
+ * endpoints so).  No names: a device reports addresses.
+ */
 static int
 parse_endpoint(const char *s, size_t n, union wg_endpoint *ep)
 {
-	char host[INET6_ADDRSTRLEN + IFNAMSIZ + 2], *zone;
-	const char *colon;
-	uint64_t port;
+	char buf[NETADDR_ENDPOINT_MAX], zone[IFNAMSIZ] = "";
+	const char *pct, *close;
+	struct netaddr_endpoint e;
+	uint64_t id;
 
 	memset(ep, 0, sizeof(*ep));
-	if (n > 0 && s[0] == '[') {
-		const char *close = memchr(s, ']', n);
+	if (n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (n > 0 && s[0] == '[' && (close = memchr(s, ']', n)) != NULL &&
+	    (pct = memchr(s, '%', (size_t)(close - s))) != NULL) {
+		/* cut "%zone" out of the brackets */
+		size_t zn = (size_t)(close - pct - 1);
 
-		if (close == NULL || close + 1 == s + n || close[1] != ':')
+		if (zn == 0 || zn >= sizeof(zone))
 			return -1;
-		colon = close + 1;
-		if (cstr(host, sizeof(host), s + 1, (size_t)(close - s - 1)) < 0)
-			return -1;
-		if ((zone = strchr(host, '%')) != NULL)
-			*zone++ = '\0';
-		if (inet_pton(AF_INET6, host, &ep->in6.sin6_addr) != 1)
-			return -1;
-		if (zone != NULL) {
-			uint64_t id;
-
-			if (parse_u64(zone, strlen(zone), UINT32_MAX, &id) == 0)
-				ep->in6.sin6_scope_id = (uint32_t)id;
-			else if (*zone == '\0' ||
-			    (ep->in6.sin6_scope_id = if_nametoindex(zone)) == 0)
-				return -1;
-		}
-		ep->in6.sin6_family = AF_INET6;
-	} else {
-		if ((colon = memrchr(s, ':', n)) == NULL)
-			return -1;
-		if (cstr(host, sizeof(host), s, (size_t)(colon - s)) < 0)
-			return -1;
-		if (inet_pton(AF_INET, host, &ep->in.sin_addr) != 1)
-			return -1;
-		ep->in.sin_family = AF_INET;
+		memcpy(zone, pct + 1, zn);
+		zone[zn] = '\0';
+		memmove(buf + (pct - s), buf + (close - s),
+		    n - (size_t)(close - s) + 1);
+		n -= zn + 1;
 	}
-	if (parse_u64(colon + 1, (size_t)(s + n - colon - 1), 65535, &port) < 0)
+	if (netaddr_parse_endpoint(&e, buf, n) < 0 || e.family == 0)
 		return -1;
-	/* sin_port and sin6_port share their place */
-	if (ep->sa.sa_family == AF_INET)
-		ep->in.sin_port = htons((uint16_t)port);
-	else
-		ep->in6.sin6_port = htons((uint16_t)port);
-	return 0;
-}
-
-/* "10.8.0.2/32" or "fd00::/64": the address and prefix length. */
-static int
-parse_prefix(const char *s, size_t n, struct wg_prefix *pfx)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *slash = memchr(s, '/', n);
-	uint64_t cidr;
-
-	memset(pfx, 0, sizeof(*pfx));
-	if (slash == NULL || cstr(host, sizeof(host), s, (size_t)(slash - s)))
-		return -1;
-	if (inet_pton(AF_INET, host, &pfx->ip4) == 1)
-		pfx->family = AF_INET;
-	else if (inet_pton(AF_INET6, host, &pfx->ip6) == 1)
-		pfx->family = AF_INET6;
-	else
-		return -1;
-	if (parse_u64(slash + 1, (size_t)(s + n - slash - 1),
-	    pfx->family == AF_INET ? 32 : 128, &cidr) < 0)
-		return -1;
-	pfx->cidr = (uint8_t)cidr;
+	*ep = e.addr;
+	if (zone[0] != '\0') {
+		if (e.family != AF_INET6)
+			return -1;
+		if (parse_u64(zone, strlen(zone), UINT32_MAX, &id) == 0)
+			ep->in6.sin6_scope_id = (uint32_t)id;
+		else if ((ep->in6.sin6_scope_id = if_nametoindex(zone)) == 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -457,7 +406,8 @@ peer_line(struct parser *p, const char *key, size_t klen, const char *v,
 		peer->keepalive = (uint16_t)u;
 		peer->flags |= WGPEER_HAS_KEEPALIVE;
 	} else if (IS("allowed_ip")) {
-		if (parse_prefix(v, vn, &pfx) < 0)
+		if (memchr(v, '/', vn) == NULL ||
+		    netaddr_parse_prefix(&pfx, v, vn) < 0)
 			return bad(p, "bad allowed_ip", v, vn);
 		return add_allowed(p, &pfx);
 	}

@@ -144,7 +144,7 @@ main(void)
 	    "wg0.sock:1: expected key=value, got \"garbage\"");
 	rejects("=1\nerrno=0\n\n", "wg0.sock:1: expected key=value, got \"=1\"");
 	rejects("a\x01\"\\\nerrno=0\n\n",
-	    "wg0.sock:1: expected key=value, got \"a\\x01=\\x22\\x5c\"");
+	    "wg0.sock:1: expected key=value, got \"a\\x01\\\"\\\\\"");
 	rejects("endpoint=192.0.2.1:1\nerrno=0\n\n",
 	    "wg0.sock:1: peer key before any public_key: \"endpoint\"");
 	rejects("public_key=46de400ce1e8effe53234ee128294358433728dcb8b23549be96c9ca87404965\nlisten_port=1\nerrno=0\n\n",
@@ -159,6 +159,16 @@ main(void)
 	    "wg0.sock:2: bad endpoint \"[::1:1\"");
 	rejects("public_key=46de400ce1e8effe53234ee128294358433728dcb8b23549be96c9ca87404965\nendpoint=example.org:1\nerrno=0\n\n",
 	    "wg0.sock:2: bad endpoint \"example.org:1\"");
+	rejects("public_key=46de400ce1e8effe53234ee128294358433728dcb8b23549be96c9ca87404965\nendpoint=[fe80::1%]:1\nerrno=0\n\n",
+	    "wg0.sock:2: bad endpoint \"[fe80::1%]:1\"");
+	rejects("public_key=46de400ce1e8effe53234ee128294358433728dcb8b23549be96c9ca87404965\nendpoint=[fe80::1%no-such-if]:1\nerrno=0\n\n",
+	    "wg0.sock:2: bad endpoint \"[fe80::1%no-such-if]:1\"");
+	is_int(parse("public_key=46de400ce1e8effe53234ee128294358433728dcb8b23549be96c9ca87404965\n"
+	    "endpoint=[fe80::1%lo]:9\nerrno=0\n\n", 109, &dev), 0,
+	    "a zone given by interface name");
+	ok(dev->n_peers == 1 && dev->peers[0].endpoint.in6.sin6_scope_id == 1 &&
+	    ntohs(dev->peers[0].endpoint.in6.sin6_port) == 9, "  is its index");
+	wgdev_free(dev);
 	rejects("public_key=46de400ce1e8effe53234ee128294358433728dcb8b23549be96c9ca87404965\nallowed_ip=10.0.0.0/33\nerrno=0\n\n",
 	    "wg0.sock:2: bad allowed_ip \"10.0.0.0/33\"");
 	rejects("public_key=46de400ce1e8effe53234ee128294358433728dcb8b23549be96c9ca87404965\nallowed_ip=10.0.0.0\nerrno=0\n\n",
