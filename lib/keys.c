@@ -116,30 +116,37 @@ key_parse_text(uint8_t key[KEY_LEN], const char *buf, size_t len,
 	return 0;
 }
 
+/* Read from FD until end of file or MAX bytes; the count, or -1 (lasterr). */
+static ssize_t
+read_upto(int fd, char *buf, size_t max, const char *name)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < max) {
+		n = read(fd, buf + got, max - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fail_errno("%s", name);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 int
 key_read_fd(int fd, uint8_t key[KEY_LEN], const char *name)
 {
 	char *buf;
-	size_t got = 0;
 	ssize_t n;
 	int rc = -1;
 
 	if ((buf = secret_alloc(KEY_TEXT_MAX)) == NULL)
 		return -1;
-	while (got < KEY_TEXT_MAX) {
-		n = read(fd, buf + got, KEY_TEXT_MAX - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail_errno("%s", name);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	rc = key_parse_text(key, buf, got, name);
-out:
+	if ((n = read_upto(fd, buf, KEY_TEXT_MAX, name)) >= 0)
+		rc = key_parse_text(key, buf, (size_t)n, name);
 	secret_free(buf);
 	return rc;
 }
@@ -214,18 +221,9 @@ key_read_file(const char *path, uint8_t key[KEY_LEN], int strict_mode)
 		    (unsigned)(st.st_mode & 0777), path);
 		goto out;
 	}
-	while (got < sizeof(buf)) {
-		n = read(fd, buf + got, sizeof(buf) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail_errno("%s", path);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	if ((n = read_upto(fd, buf, sizeof(buf), path)) < 0)
+		goto out;
+	got = (size_t)n;
 	if (got == KEY_B64_LEN + 1 && buf[KEY_B64_LEN] == '\n')
 		got--;
 	if (got != KEY_B64_LEN || key_from_base64(key, buf, got) != 0) {
