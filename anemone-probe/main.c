@@ -230,7 +230,6 @@ make_rows(const struct wg_device *dev, const struct wg_device *cfg,
 	struct row *rows, *r;
 	int *found, i;
 	size_t k, n = 0;
-	int64_t now = (int64_t)time(NULL);
 
 	if ((rows = calloc(dev->n_peers + 1, sizeof(*rows))) == NULL ||
 	    (found = calloc((size_t)nwant + 1, sizeof(*found))) == NULL)
@@ -242,9 +241,6 @@ make_rows(const struct wg_device *dev, const struct wg_device *cfg,
 		key_to_base64(r->key, r->peer->public_key);
 		if (!wanted(r, want, nwant, found))
 			continue;
-		r->age = r->peer->handshake_sec == 0 ? -1 :
-		    now > r->peer->handshake_sec ?
-		    now - r->peer->handshake_sec : 0;
 		tunnel_addr(r->peer, &r->reach.addr);
 		n++;
 	}
@@ -258,9 +254,9 @@ make_rows(const struct wg_device *dev, const struct wg_device *cfg,
 	return rows;
 }
 
-/* The rule: see anemone-probe(8), VERDICT. */
+/* Run the active checks (none with -P none). */
 static void
-judge(struct row *rows, size_t n, const struct opts *o)
+check(struct row *rows, size_t n, const struct opts *o)
 {
 	struct reach_target *t;
 	size_t i;
@@ -280,6 +276,41 @@ judge(struct row *rows, size_t n, const struct opts *o)
 			rows[i].reach = t[i];
 		free(t);
 	}
+}
+
+/*
+ * Read the device again, so that handshake and counters include what the
+ * checks just caused; a peer gone meanwhile keeps its first reading.
+ */
+static struct wg_device *
+refresh(const char *ifname, struct row *rows, size_t n)
+{
+	struct wg_device *dev;
+	size_t i, k;
+
+	if (uapi_get(ifname, &dev) < 0)
+		errx(2, "%s", lasterr());
+	for (i = 0; i < n; i++)
+		for (k = 0; k < dev->n_peers; k++)
+			if (memcmp(dev->peers[k].public_key,
+			    rows[i].peer->public_key, WG_KEY_LEN) == 0) {
+				rows[i].peer = &dev->peers[k];
+				break;
+			}
+	return dev;
+}
+
+/* The rule: see anemone-probe(8), VERDICT. */
+static void
+judge(struct row *rows, size_t n, const struct opts *o)
+{
+	int64_t now = (int64_t)time(NULL), hs;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		hs = rows[i].peer->handshake_sec;
+		rows[i].age = hs == 0 ? -1 : now > hs ? now - hs : 0;
+	}
 	for (i = 0; i < n; i++)
 		rows[i].up = o->method == P_NONE ?
 		    rows[i].age >= 0 && rows[i].age < REJECT_AFTER_SEC :
@@ -291,7 +322,7 @@ int
 main(int argc, char **argv)
 {
 	struct opts o = { .port = 2222, .timeout = 3, .method = P_TCP };
-	struct wg_device *dev = NULL, *cfg = NULL;
+	struct wg_device *dev = NULL, *cfg = NULL, *after = NULL;
 	struct row *rows;
 	size_t n, i, down = 0;
 	const char *ifname;
@@ -307,6 +338,9 @@ main(int argc, char **argv)
 	if (uapi_get(ifname, &dev) < 0)
 		errx(2, "%s", lasterr());
 	rows = make_rows(dev, cfg, argv + 1, argc - 1, &n);
+	check(rows, n, &o);
+	if (o.method != P_NONE && n > 0)
+		after = refresh(ifname, rows, n);
 	judge(rows, n, &o);
 	qsort(rows, n, sizeof(*rows), row_cmp);
 	if (o.out == OUT_AUTO)
@@ -323,6 +357,7 @@ main(int argc, char **argv)
 		err(2, "stdout");
 	free(rows);
 	wgdev_free(dev);
+	wgdev_free(after);
 	wgdev_free(cfg);
 	return down > 0 ? 1 : 0;
 }

@@ -132,7 +132,7 @@ prom_parse() {
 			my %lab = $labels =~ /([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g;
 			die "line $.: no peer label\n" unless defined $lab{peer};
 			print "$m $lab{peer} $v\n";
-		}' <"$1"
+		}' <"$1" || return 1
 }
 
 mask_tsv() {
