@@ -78,22 +78,9 @@ probe_mesh() {
 	AllowedIPs = 10.8.0.4/32
 	EOF
 	_probe_node "$NS_A" "$IF_A" 10.8.0.1 "$T/wg0.conf" || return 1
-	_probe_node "$NS_B" "$IF_B" 10.8.0.2 - <<-EOF || return 1
-	[Interface]
-	PrivateKey = $kb
-	ListenPort = 51820
-	[Peer]
-	PublicKey = $PUB_A
-	AllowedIPs = 10.8.0.1/32
-	EOF
-	_probe_node "$NS_C" "$IF_C" 10.8.0.3 - <<-EOF || return 1
-	[Interface]
-	PrivateKey = $kc
-	ListenPort = 51820
-	[Peer]
-	PublicKey = $PUB_A
-	AllowedIPs = 10.8.0.1/32
-	EOF
+	# bob and carol know only A, and learn its endpoint when it calls
+	_probe_node "$NS_B" "$IF_B" 10.8.0.2 "$kb" || return 1
+	_probe_node "$NS_C" "$IF_C" 10.8.0.3 "$kc" || return 1
 	spawn_bg NC_B ip netns exec "$NS_B" nc -lk 2222 >/dev/null 2>&1
 	spawn_bg NC_C ip netns exec "$NS_C" nc -lk 2222 >/dev/null 2>&1
 	wait_for 10 _listening "$NS_B" && wait_for 10 _listening "$NS_C"
@@ -101,12 +88,14 @@ probe_mesh() {
 
 _listening() { ip netns exec "$1" ss -Hltn 'sport = :2222' | grep -q .; }
 
-# _probe_node NS IF ADDR CONF: wg setconf (the oracle), address, up
+# _probe_node NS IF ADDR CONF|PRIVKEY: wg setconf (the oracle), address,
+# up.  Given a private key, the config is one peer: A at 10.8.0.1.
 _probe_node() {
 	local conf=$4
-	if [ "$conf" = - ]; then
+	if [ ! -f "$conf" ]; then
 		conf=$T/.conf.$2
-		cat >"$conf"
+		printf '[Interface]\nPrivateKey = %s\nListenPort = 51820\n' "$4" >"$conf"
+		printf '[Peer]\nPublicKey = %s\nAllowedIPs = 10.8.0.1/32\n' "$PUB_A" >>"$conf"
 	fi
 	ip netns exec "$1" wg setconf "$2" "$conf" || return 1
 	ip -n "$1" addr add "$3/24" dev "$2" || return 1
