@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/netlink.h>
@@ -264,14 +263,6 @@ out:
 	return rc;
 }
 
-static void
-nap(void)
-{
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
-
-	nanosleep(&ts, NULL);
-}
-
 int
 link_delete(const char *ifname)
 {
@@ -300,7 +291,7 @@ link_delete(const char *ifname)
 	/* the daemon notices its TUN going away; give it two seconds */
 	snprintf(sock, sizeof(sock), "%s/%s.sock", UAPI_DIR, ifname);
 	for (int i = 0; i < 40 && access(sock, F_OK) == 0; i++)
-		nap();
+		link_nap();
 	if (access(sock, F_OK) == 0 && userspace_pid(ifname) == pid)
 		kill(pid, SIGTERM);
 out:

@@ -23,4 +23,7 @@ int userspace_start(const char *ifname);
 /* Process id behind IFNAME's UAPI socket, or -1 (lasterr). */
 int userspace_pid(const char *ifname);
 
+/* Sleep 50 ms (polling loops). */
+void link_nap(void);
+
 #endif

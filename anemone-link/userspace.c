@@ -19,8 +19,8 @@
 
 #define START_TIMEOUT_MS 10000
 
-static void
-nap(void)
+void
+link_nap(void)
 {
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
 
@@ -108,7 +108,7 @@ userspace_start(const char *ifname)
 			rc = 0;
 			goto out;
 		}
-		nap();
+		link_nap();
 	}
 	if (!exited)
 		kill(pid, SIGTERM);
