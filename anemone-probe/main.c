@@ -333,6 +333,9 @@ main(int argc, char **argv)
 	if (argc < 1)
 		usage();
 	ifname = argv[0];
+	if (strlen(ifname) >= IFNAMSIZ)
+		errx(2, "%s: interface name too long (at most %d characters)",
+		    ifname, IFNAMSIZ - 1);
 	if (o.config != NULL && load_config(o.config, ifname, &cfg) < 0)
 		errx(2, "%s", lasterr());
 	if (wgdev_get(ifname, &dev) < 0)
