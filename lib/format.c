@@ -14,35 +14,91 @@ entry_put(uint8_t *p, const struct blob_entry *e)
 	p[0] = e->kind;
 	p[1] = e->flags;
 	put32(p + 2, e->raw_len);
-	put32(p + 6, e->sealed_len);
+	put32(p + 6, e->first ? e->seg_sealed : 0);
 	memcpy(p + 10, e->id, BLOB_ID_LEN);
 }
 
-int
-entry_get(const uint8_t *p, struct blob_entry *e)
+/* Check the segment of entries V[0..n) and fill in its raw length. */
+static int
+seg_close(struct blob_entry *v, size_t n)
 {
-	uint32_t max;
+	uint64_t raw = 0;
+	size_t i;
 
-	e->kind = p[0];
-	e->flags = p[1];
-	e->raw_len = get32(p + 2);
-	e->sealed_len = get32(p + 6);
-	memcpy(e->id, p + 10, BLOB_ID_LEN);
-	e->off = 0;
-	if (e->kind != KIND_DATA && e->kind != KIND_LIST)
-		return fail("bad blob kind 0x%02x", e->kind);
-	if (e->flags & ~FLAG_ZSTD)
-		return fail("bad blob flags 0x%02x", e->flags);
-	max = e->kind == KIND_DATA ? CHUNK_MAX : LIST_MAX_RAW;
-	if (e->raw_len == 0 || e->raw_len > max)
-		return fail("bad blob length %u", e->raw_len);
-	if (e->flags & FLAG_ZSTD) {
-		if (e->sealed_len <= SEAL_OVERHEAD ||
-		    e->sealed_len - SEAL_OVERHEAD >= e->raw_len)
-			return fail("bad compressed blob length %u", e->sealed_len);
-	} else if (e->sealed_len != e->raw_len + SEAL_OVERHEAD) {
-		return fail("bad raw blob length %u", e->sealed_len);
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		v[i].member_off = (uint32_t)raw;
+		raw += v[i].raw_len;
 	}
+	if (raw > SEG_MAX)
+		return fail("segment of %llu bytes", (unsigned long long)raw);
+	if (v[0].kind == KIND_LIST && n != 1)
+		return fail("chunk list shares a segment");
+	if (v[0].flags & FLAG_ZSTD) {
+		if (v[0].seg_sealed <= SEAL_OVERHEAD ||
+		    v[0].seg_sealed - SEAL_OVERHEAD >= raw)
+			return fail("bad compressed segment length %u",
+			    v[0].seg_sealed);
+	} else if (v[0].seg_sealed != raw + SEAL_OVERHEAD) {
+		return fail("bad raw segment length %u", v[0].seg_sealed);
+	}
+	for (i = 0; i < n; i++) {
+		v[i].seg_raw = (uint32_t)raw;
+		v[i].seg_sealed = v[0].seg_sealed;
+		v[i].seg_off = v[0].seg_off;
+	}
+	return 0;
+}
+
+int
+entries_parse(const uint8_t *p, uint32_t count, struct blob_entry *v,
+    uint64_t area_end, uint64_t *end)
+{
+	struct blob_entry *e;
+	uint64_t off = 0;
+	size_t start = 0;
+	uint32_t i, max, sealed;
+
+	for (i = 0; i < count; i++, p += ENTRY_LEN) {
+		e = &v[i];
+		e->kind = p[0];
+		e->flags = p[1];
+		e->raw_len = get32(p + 2);
+		sealed = get32(p + 6);
+		memcpy(e->id, p + 10, BLOB_ID_LEN);
+		if (e->kind != KIND_DATA && e->kind != KIND_LIST)
+			return fail("entry %u: bad blob kind 0x%02x", i, e->kind);
+		if (e->flags & ~FLAG_ZSTD)
+			return fail("entry %u: bad flags 0x%02x", i, e->flags);
+		max = e->kind == KIND_DATA ? CHUNK_MAX : LIST_MAX_RAW;
+		if (e->raw_len == 0 || e->raw_len > max)
+			return fail("entry %u: bad blob length %u", i, e->raw_len);
+		e->first = sealed != 0;
+		if (i == 0 && !e->first)
+			return fail("entry 0 does not start a segment");
+		if (e->first) {
+			if (seg_close(v + start, i - start) < 0)
+				return -1;
+			start = i;
+			e->seg_off = (uint32_t)off;
+			e->seg_sealed = sealed;
+			off += sealed;
+			if (off > UINT32_MAX ||
+			    (area_end != 0 && off > area_end))
+				return fail("entry %u: segment runs past the "
+				    "blob area", i);
+		} else if (e->flags != v[start].flags ||
+		    e->kind != KIND_DATA || v[start].kind != KIND_DATA) {
+			return fail("entry %u: does not fit its segment", i);
+		}
+	}
+	if (seg_close(v + start, count - start) < 0)
+		return -1;
+	if (area_end != 0 && off != area_end)
+		return fail("segments end at %llu, the blob area at %llu",
+		    (unsigned long long)off, (unsigned long long)area_end);
+	*end = off;
 	return 0;
 }
 
@@ -92,8 +148,8 @@ pack_header_parse(const uint8_t *pt, size_t n, uint64_t hdr_off,
     struct blob_entry **v, size_t *cnt)
 {
 	struct blob_entry *e;
-	uint64_t off = 0;
-	uint32_t count, i;
+	uint64_t end;
+	uint32_t count;
 
 	*v = NULL;
 	*cnt = 0;
@@ -102,38 +158,26 @@ pack_header_parse(const uint8_t *pt, size_t n, uint64_t hdr_off,
 	count = get32(pt + 4);
 	if (count == 0 || (uint64_t)count * ENTRY_LEN != n - 8)
 		return fail("pack header: %u entries in %zu bytes", count, n);
+	if (hdr_off == 0)
+		return fail("pack header: empty blob area");
 	if ((e = calloc(count, sizeof(*e))) == NULL)
 		return fail_errno("pack header");
-	for (i = 0; i < count; i++) {
-		if (entry_get(pt + 8 + (size_t)i * ENTRY_LEN, &e[i]) < 0)
-			goto bad;
-		e[i].off = (uint32_t)off;
-		off += e[i].sealed_len;
-		if (off > hdr_off || off > UINT32_MAX) {
-			fail("pack header: blob %u runs past the blob area", i);
-			goto bad;
-		}
-	}
-	if (off != hdr_off) {
-		fail("pack header: blobs end at %llu, header at %llu",
-		    (unsigned long long)off, (unsigned long long)hdr_off);
-		goto bad;
+	if (entries_parse(pt + 8, count, e, hdr_off, &end) < 0) {
+		free(e);
+		return -1;
 	}
 	*v = e;
 	*cnt = count;
 	return 0;
-bad:
-	free(e);
-	return -1;
 }
 
 int
 index_parse(const uint8_t *pt, size_t n, index_cb cb, void *arg)
 {
 	const uint8_t *p = pt, *end = pt + n, *pack;
-	struct blob_entry e;
-	uint32_t npacks, i, j, cnt;
-	uint64_t off;
+	struct blob_entry *e = NULL, *ne;
+	uint32_t npacks, i, j, cnt, cap = 0;
+	uint64_t aend;
 
 	if (n < 8 || memcmp(pt, "ANIX", 4) != 0)
 		return fail("bad index magic");
@@ -141,28 +185,40 @@ index_parse(const uint8_t *pt, size_t n, index_cb cb, void *arg)
 	p += 8;
 	for (i = 0; i < npacks; i++) {
 		if ((size_t)(end - p) < PACK_NAME_LEN + 4)
-			return fail("index truncated at pack %u", i);
+			goto trunc;
 		pack = p;
 		cnt = get32(p + PACK_NAME_LEN);
 		p += PACK_NAME_LEN + 4;
-		if (cnt == 0 || (size_t)(end - p) / ENTRY_LEN < cnt)
-			return fail("index: pack %u: bad entry count %u", i, cnt);
-		off = 0;
-		for (j = 0; j < cnt; j++, p += ENTRY_LEN) {
-			if (entry_get(p, &e) < 0)
-				return -1;
-			if (off + e.sealed_len > UINT32_MAX)
-				return fail("index: pack %u too large", i);
-			e.off = (uint32_t)off;
-			off += e.sealed_len;
-			if (cb(arg, pack, &e) != 0)
-				return -1;
+		if (cnt == 0 || (size_t)(end - p) / ENTRY_LEN < cnt) {
+			fail("index: pack %u: bad entry count %u", i, cnt);
+			goto bad;
 		}
+		if (cnt > cap) {
+			if ((ne = realloc(e, (size_t)cnt * sizeof(*e))) == NULL) {
+				fail_errno("index");
+				goto bad;
+			}
+			e = ne;
+			cap = cnt;
+		}
+		if (entries_parse(p, cnt, e, 0, &aend) < 0)
+			goto bad;
+		p += (size_t)cnt * ENTRY_LEN;
+		for (j = 0; j < cnt; j++)
+			if (cb(arg, pack, &e[j]) != 0)
+				goto bad;
 	}
-	if (p != end)
-		return fail("index: %zu bytes of trailing garbage",
-		    (size_t)(end - p));
+	if (p != end) {
+		fail("index: %zu bytes of trailing garbage", (size_t)(end - p));
+		goto bad;
+	}
+	free(e);
 	return 0;
+trunc:
+	fail("index truncated at pack %u", i);
+bad:
+	free(e);
+	return -1;
 }
 
 int

@@ -23,7 +23,7 @@
 #define LISTENT_LEN	(BLOB_ID_LEN + 4)
 #define LIST_MAX_ENTRIES 8192
 #define LIST_MAX_RAW	(4 + LIST_MAX_ENTRIES * LISTENT_LEN)
-#define BLOB_MAX_RAW	LIST_MAX_RAW	/* the larger of chunk and list */
+#define SEG_MAX		(1u << 20)	/* plaintext of one segment */
 #define PACK_TARGET	(8u << 20)
 #define PACK_TRAILER	8
 #define NAME_MAX_LEN	64
@@ -59,19 +59,35 @@ get64(const uint8_t *p)
 	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
 }
 
-/* One blob as pack headers and index files describe it. */
+/*
+ * One blob as pack headers and index files describe it.  Blobs are stored
+ * in segments: one sealed (and maybe compressed) run of the plaintexts of
+ * consecutive blobs.  On disk an entry is kind, flags, raw length, sealed
+ * length, id; the sealed length is that of the segment for the first blob
+ * of a segment and 0 for the others.
+ */
 struct blob_entry {
 	uint8_t id[BLOB_ID_LEN];
 	uint8_t kind;		/* KIND_DATA or KIND_LIST */
-	uint8_t flags;		/* FLAG_ZSTD */
-	uint32_t raw_len;	/* plaintext length */
-	uint32_t sealed_len;	/* bytes in the pack, nonce and tag included */
-	uint32_t off;		/* offset in the pack */
+	uint8_t flags;		/* FLAG_ZSTD, of the segment */
+	uint8_t first;		/* first blob of its segment */
+	uint32_t raw_len;	/* plaintext length of this blob */
+	uint32_t seg_off;	/* segment: offset in the pack */
+	uint32_t seg_sealed;	/* segment: bytes in the pack */
+	uint32_t seg_raw;	/* segment: plaintext bytes */
+	uint32_t member_off;	/* this blob's offset in the segment plaintext */
 };
 
-/* Encode / check one header entry (ENTRY_LEN bytes). */
+/* Encode one entry (ENTRY_LEN bytes). */
 void entry_put(uint8_t *p, const struct blob_entry *e);
-int entry_get(const uint8_t *p, struct blob_entry *e);
+
+/*
+ * Decode COUNT entries at P into V, grouping segments and filling in
+ * offsets; the segments must end exactly at AREA_END when it is not 0,
+ * and *END receives where they end.
+ */
+int entries_parse(const uint8_t *p, uint32_t count, struct blob_entry *v,
+    uint64_t area_end, uint64_t *end);
 
 /* config: CONFIG_LEN bytes.  The check MAC is verified by the caller. */
 struct repo_config {

@@ -19,6 +19,7 @@
 #define BATCH_RAW	(2u << 20)
 #define BATCH_BLOBS	1024
 #define GAP_MAX		(64u << 10)
+#define SEG_IN_MAX	(SEG_MAX + SEG_MAX / 64 + 4096)
 
 enum { B_FREE, B_FILLED, B_BUSY, B_DONE };
 
@@ -28,8 +29,8 @@ struct batch {
 	uint64_t lo, hi;	/* range of the pack in IN */
 	size_t n, outlen;
 	struct blob_entry e[BATCH_BLOBS];
-	uint8_t *in;		/* BATCH_IN + BLOB_MAX_RAW */
-	uint8_t *out;		/* BATCH_RAW + BLOB_MAX_RAW */
+	uint8_t *in;		/* BATCH_IN + SEG_IN_MAX */
+	uint8_t *out;		/* BATCH_RAW + CHUNK_MAX */
 };
 
 struct pull {
@@ -69,14 +70,16 @@ worker(void *arg)
 {
 	struct pull *p = arg;
 	ZSTD_DCtx *zd = ZSTD_createDCtx();
-	uint8_t *scratch = malloc(BLOB_MAX_RAW + SEAL_OVERHEAD);
+	uint8_t *scratch = malloc(SEG_IN_MAX), *seg = malloc(SEG_MAX);
 	char bn[2 * BLOB_ID_LEN + 1], pn[80];
 	struct batch *b;
+	struct blob_entry *e;
 	size_t i, o;
+	int64_t cached;
 	int bad = 0;
 
 	pthread_mutex_lock(&p->mu);
-	if (zd == NULL || scratch == NULL) {
+	if (zd == NULL || scratch == NULL || seg == NULL) {
 		fail("out of memory");
 		set_failed(p);
 	}
@@ -88,18 +91,28 @@ worker(void *arg)
 		b = &p->ring[p->next_work++ % PRING];
 		b->state = B_BUSY;
 		pthread_mutex_unlock(&p->mu);
+		cached = -1;
 		for (i = 0, o = 0; i < b->n; i++) {
-			struct blob_entry *e = &b->e[i];
-			if (repo_open_blob(p->r, zd, e, b->in + (e->off - b->lo),
-			    b->out + o, scratch, 1) < 0) {
-				blob_name(bn, e->id);
-				pack_path(pn, p->r->packs[b->pack]);
-				fail_ctx("%s: blob %s in %s/%s", p->what, bn,
-				    p->r->st->url, pn);
+			e = &b->e[i];
+			if (cached != (int64_t)e->seg_off &&
+			    repo_open_segment(p->r, zd, p->r->packs[b->pack], e,
+			    b->in + (e->seg_off - b->lo), seg, scratch) < 0) {
 				bad = 1;
 				break;
 			}
+			cached = e->seg_off;
+			if (repo_check_blob(p->r, e, seg + e->member_off) < 0) {
+				bad = 1;
+				break;
+			}
+			memcpy(b->out + o, seg + e->member_off, e->raw_len);
 			o += e->raw_len;
+		}
+		if (bad) {
+			blob_name(bn, e->id);
+			pack_path(pn, p->r->packs[b->pack]);
+			fail_ctx("%s: blob %s in %s/%s", p->what, bn,
+			    p->r->st->url, pn);
 		}
 		b->outlen = o;
 		pthread_mutex_lock(&p->mu);
@@ -113,6 +126,7 @@ worker(void *arg)
 	pthread_mutex_unlock(&p->mu);
 	ZSTD_freeDCtx(zd);
 	free(scratch);
+	free(seg);
 	return NULL;
 }
 
@@ -201,16 +215,15 @@ add_blob(struct fetch *f, const struct ix_slot *s)
 {
 	struct pull *p = f->p;
 	struct batch *b = f->cur;
-	uint64_t lo, hi;
+	const struct blob_entry *e = &s->e;
+	uint64_t lo = e->seg_off, hi = (uint64_t)e->seg_off + e->seg_sealed;
 
 	if (b != NULL) {
-		lo = s->off < b->lo ? s->off : b->lo;
-		hi = s->off + s->sealed_len > b->hi ? s->off + s->sealed_len : b->hi;
-		if (s->pack != b->pack || hi - lo > BATCH_IN ||
-		    (s->off > b->hi && s->off - b->hi > GAP_MAX) ||
-		    (b->lo > s->off + s->sealed_len &&
-		    b->lo - (s->off + s->sealed_len) > GAP_MAX) ||
-		    b->outlen + s->raw_len > BATCH_RAW || b->n == BATCH_BLOBS) {
+		if (s->pack != b->pack ||
+		    (hi > b->hi ? hi : b->hi) - (lo < b->lo ? lo : b->lo) > BATCH_IN ||
+		    (lo > b->hi && lo - b->hi > GAP_MAX) ||
+		    (b->lo > hi && b->lo - hi > GAP_MAX) ||
+		    b->outlen + e->raw_len > BATCH_RAW || b->n == BATCH_BLOBS) {
 			if (dispatch(f) < 0)
 				return -1;
 			b = NULL;
@@ -227,53 +240,42 @@ add_blob(struct fetch *f, const struct ix_slot *s)
 		b = &p->ring[p->next_seq % PRING];
 		pthread_mutex_unlock(&p->mu);
 		b->pack = s->pack;
-		b->lo = s->off;
-		b->hi = s->off + s->sealed_len;
+		b->lo = lo;
+		b->hi = hi;
 		b->n = 0;
 		b->outlen = 0;
 		f->cur = b;
 	}
-	if (s->off < b->lo)
-		b->lo = s->off;
-	if (s->off + s->sealed_len > b->hi)
-		b->hi = s->off + s->sealed_len;
-	memcpy(b->e[b->n].id, s->id, BLOB_ID_LEN);
-	b->e[b->n].kind = s->kind;
-	b->e[b->n].flags = s->flags;
-	b->e[b->n].raw_len = s->raw_len;
-	b->e[b->n].sealed_len = s->sealed_len;
-	b->e[b->n].off = s->off;
-	b->n++;
-	b->outlen += s->raw_len;	/* planned; the worker recomputes */
+	if (lo < b->lo)
+		b->lo = lo;
+	if (hi > b->hi)
+		b->hi = hi;
+	b->e[b->n++] = *e;
+	b->outlen += e->raw_len;	/* planned; the worker recomputes */
 	return 0;
 }
 
-/* Fetch and open one list blob into OUT (LIST_MAX_RAW bytes). */
+/* Fetch and open one list blob into OUT (SEG_MAX bytes). */
 static int
 read_list(struct pull *p, const struct list_ref *lr, uint8_t *out,
     uint8_t *in, uint8_t *scratch, ZSTD_DCtx *zd)
 {
 	struct ix_slot s;
-	struct blob_entry e;
 	char bn[2 * BLOB_ID_LEN + 1], pn[80];
 
 	blob_name(bn, lr->id);
 	if (repo_lookup(p->r, lr->id, &s) < 0 || s.pack == PACK_NONE)
 		return fail("%s: chunk list %s: missing (no index names it)",
 		    p->what, bn);
-	if (s.kind != KIND_LIST || s.raw_len != lr->raw_len)
+	if (s.e.kind != KIND_LIST || s.e.raw_len != lr->raw_len ||
+	    s.e.member_off != 0 || s.e.seg_raw != s.e.raw_len)
 		return fail("%s: chunk list %s: the index disagrees with the "
 		    "snapshot", p->what, bn);
 	pack_path(pn, p->r->packs[s.pack]);
-	if (store_get(p->r->st, pn, s.off, in, s.sealed_len) < 0)
+	if (store_get(p->r->st, pn, s.e.seg_off, in, s.e.seg_sealed) < 0)
 		return fail_ctx("%s: chunk list %s", p->what, bn);
-	memcpy(e.id, s.id, BLOB_ID_LEN);
-	e.kind = s.kind;
-	e.flags = s.flags;
-	e.raw_len = s.raw_len;
-	e.sealed_len = s.sealed_len;
-	e.off = s.off;
-	if (repo_open_blob(p->r, zd, &e, in, out, scratch, 1) < 0)
+	if (repo_open_segment(p->r, zd, p->r->packs[s.pack], &s.e, in, out,
+	    scratch) < 0 || repo_check_blob(p->r, &s.e, out) < 0)
 		return fail_ctx("%s: chunk list %s in %s/%s", p->what, bn,
 		    p->r->st->url, pn);
 	return 0;
@@ -293,9 +295,9 @@ fetch_all(struct pull *p)
 	const uint8_t *ent;
 	int rc = -1;
 
-	list = malloc(BLOB_MAX_RAW);
-	in = malloc(BLOB_MAX_RAW + SEAL_OVERHEAD);
-	scratch = malloc(BLOB_MAX_RAW + SEAL_OVERHEAD);
+	list = malloc(SEG_MAX);
+	in = malloc(SEG_IN_MAX);
+	scratch = malloc(SEG_IN_MAX);
 	zd = ZSTD_createDCtx();
 	if (list == NULL || in == NULL || scratch == NULL || zd == NULL) {
 		fail("out of memory");
@@ -319,7 +321,7 @@ fetch_all(struct pull *p)
 				    p->what, bn);
 				goto out;
 			}
-			if (slot.kind != KIND_DATA || slot.raw_len != len) {
+			if (slot.e.kind != KIND_DATA || slot.e.raw_len != len) {
 				blob_name(bn, ent);
 				fail("%s: blob %s: the index disagrees with the "
 				    "chunk list", p->what, bn);
@@ -370,8 +372,8 @@ pull_stream(struct repo *r, const struct snapshot *s, int fd)
 	pthread_cond_init(&p->cv_worker, NULL);
 	pthread_cond_init(&p->cv_writer, NULL);
 	for (i = 0; i < PRING; i++)
-		if ((p->ring[i].in = malloc(BATCH_IN + BLOB_MAX_RAW)) == NULL ||
-		    (p->ring[i].out = malloc(BATCH_RAW + BLOB_MAX_RAW)) == NULL) {
+		if ((p->ring[i].in = malloc(BATCH_IN + SEG_IN_MAX)) == NULL ||
+		    (p->ring[i].out = malloc(BATCH_RAW + CHUNK_MAX)) == NULL) {
 			fail_errno("pull");
 			goto out;
 		}

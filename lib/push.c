@@ -21,26 +21,36 @@
 #include "engine.h"
 #include "error.h"
 
-#define RING		24
+#define RING		6
 #define NWORKERS	2
 #define RBUF		(2u << 20)
+#define JOB_CHUNKS	(SEG_MAX / CHUNK_MIN + 1)
 #define PACK_MAX_ENTRIES 16384
-#define ZLEVEL		1
+#define ZLEVEL		3
 #define INDEX_EVERY	128	/* packs per intermediate index file */
-#define SEALED_MAX	(BLOB_MAX_RAW + SEAL_OVERHEAD)
-#define PACKBUF		(PACK_TARGET + SEALED_MAX + 8 + \
+#define ZBOUND		(SEG_MAX + SEG_MAX / 128 + 1024)	/* >= ZSTD_compressBound */
+#define PACKBUF		(PACK_TARGET + ZBOUND + SEAL_OVERHEAD + 8 + \
 			 PACK_MAX_ENTRIES * ENTRY_LEN + SEAL_OVERHEAD + PACK_TRAILER)
 
 enum { J_FREE, J_FILLED, J_BUSY, J_DONE };
 
+/*
+ * A job: up to SEG_MAX bytes of consecutive chunks.  The worker hashes
+ * them, claims the new ones in the index, moves the new ones to the front
+ * of DATA (the segment plaintext, SEG bytes) and compresses it into OUT
+ * when that pays.  The writer seals the segment into the pack.
+ */
 struct job {
 	int state;
-	int store;		/* new blob: sealed into out */
-	uint8_t flags;
-	uint8_t id[BLOB_ID_LEN];
-	size_t len, outlen;
-	uint8_t *data;		/* CHUNK_MAX */
-	uint8_t *out;		/* CHUNK_MAX + SEAL_OVERHEAD */
+	size_t len;		/* bytes in DATA */
+	uint32_t n;		/* chunks */
+	uint32_t lens[JOB_CHUNKS];
+	uint8_t ids[JOB_CHUNKS][BLOB_ID_LEN];
+	uint8_t isnew[JOB_CHUNKS];
+	size_t seg;		/* plaintext bytes of new chunks */
+	size_t outlen;		/* compressed length, 0 = stored raw */
+	uint8_t *data;		/* SEG_MAX */
+	uint8_t *out;		/* ZBOUND */
 };
 
 struct pack {
@@ -102,41 +112,55 @@ fail_locked(struct push *p)
 
 /* ---- workers ---- */
 
-static void
-seal_job(struct push *p, struct job *j, ZSTD_CCtx *zc, uint8_t *zbuf,
-    size_t zcap)
+static int
+work(struct push *p, struct job *j, ZSTD_CCtx *zc)
 {
-	uint8_t ad[BLOB_AD_LEN];
-	const uint8_t *src = j->data;
-	size_t n = j->len, c;
+	struct ix_slot *s;
+	size_t off = 0, c;
+	uint32_t i;
+	int isnew;
 
-	j->flags = 0;
-	c = ZSTD_compressCCtx(zc, zbuf, zcap, j->data, j->len, ZLEVEL);
-	if (!ZSTD_isError(c) && c < j->len - j->len / 32) {
-		j->flags = FLAG_ZSTD;
-		src = zbuf;
-		n = c;
+	for (i = 0; i < j->n; i++) {
+		repo_blob_id(p->r, j->data + off, j->lens[i], j->ids[i]);
+		off += j->lens[i];
 	}
-	blob_ad(ad, KIND_DATA, j->flags, (uint32_t)j->len, j->id);
-	repo_seal(p->r, ad, sizeof(ad), src, n, j->out);
-	j->outlen = n + SEAL_OVERHEAD;
+	pthread_mutex_lock(&p->mu);
+	for (i = 0; i < j->n; i++) {
+		if ((s = repo_insert(p->r, j->ids[i], &isnew)) == NULL) {
+			pthread_mutex_unlock(&p->mu);
+			return -1;
+		}
+		j->isnew[i] = (uint8_t)isnew;
+	}
+	pthread_mutex_unlock(&p->mu);
+	/* gather the new chunks at the front: the segment */
+	j->seg = 0;
+	for (i = 0, off = 0; i < j->n; off += j->lens[i], i++) {
+		if (!j->isnew[i])
+			continue;
+		if (j->seg != off)
+			memmove(j->data + j->seg, j->data + off, j->lens[i]);
+		j->seg += j->lens[i];
+	}
+	j->outlen = 0;
+	if (j->seg == 0)
+		return 0;
+	c = ZSTD_compressCCtx(zc, j->out, ZBOUND, j->data, j->seg, ZLEVEL);
+	if (!ZSTD_isError(c) && c < j->seg - j->seg / 32)
+		j->outlen = c;
+	return 0;
 }
 
 static void *
 worker(void *arg)
 {
 	struct push *p = arg;
-	struct ix_slot *s;
 	struct job *j;
 	ZSTD_CCtx *zc;
-	size_t zcap = ZSTD_compressBound(CHUNK_MAX);
-	uint8_t *zbuf;
-	int isnew;
 
 	zc = ZSTD_createCCtx();
-	zbuf = malloc(zcap);
 	pthread_mutex_lock(&p->mu);
-	if (zc == NULL || zbuf == NULL) {
+	if (zc == NULL) {
 		fail("out of memory");
 		set_failed(p);
 	}
@@ -148,27 +172,17 @@ worker(void *arg)
 		j = &p->ring[p->next_work++ % RING];
 		j->state = J_BUSY;
 		pthread_mutex_unlock(&p->mu);
-
-		repo_blob_id(p->r, j->data, j->len, j->id);
-		pthread_mutex_lock(&p->mu);
-		s = repo_insert(p->r, j->id, &isnew);
-		pthread_mutex_unlock(&p->mu);
-		if (s == NULL) {
+		if (work(p, j, zc) < 0) {
 			fail_locked(p);
 			pthread_mutex_lock(&p->mu);
 			break;
 		}
-		j->store = isnew;
-		if (isnew)
-			seal_job(p, j, zc, zbuf, zcap);
-
 		pthread_mutex_lock(&p->mu);
 		j->state = J_DONE;
 		pthread_cond_signal(&p->cv_writer);
 	}
 	pthread_mutex_unlock(&p->mu);
 	ZSTD_freeCCtx(zc);
-	free(zbuf);
 	return NULL;
 }
 
@@ -189,7 +203,6 @@ flush_pack(struct push *p)
 	for (i = 0; i < c->n; i++)
 		entry_put(p->hdr + 8 + i * ENTRY_LEN, &c->ents[i]);
 	hlen = 8 + c->n * ENTRY_LEN;
-	randombytes_buf(c->name, PACK_NAME_LEN);
 	ad[0] = 'P';
 	memcpy(ad + 1, p->r->repo_id, REPO_ID_LEN);
 	memcpy(ad + 1 + REPO_ID_LEN, c->name, PACK_NAME_LEN);
@@ -214,36 +227,49 @@ flush_pack(struct push *p)
 	*c = t;
 	c->len = 0;
 	c->n = 0;
+	randombytes_buf(c->name, PACK_NAME_LEN);
 	return 0;
 }
 
+/*
+ * Seal a segment of N blobs (E, with kind, id and raw_len set) whose
+ * plaintext is PT (RAW bytes), or whose compressed form is Z (ZLEN bytes
+ * when not 0), into the open pack.
+ */
 static int
-append_blob(struct push *p, uint8_t kind, const uint8_t id[BLOB_ID_LEN],
-    uint8_t flags, uint32_t raw_len, const uint8_t *sealed, size_t slen)
+append_segment(struct push *p, struct blob_entry *e, size_t n,
+    const uint8_t *pt, size_t raw, const uint8_t *z, size_t zlen)
 {
 	struct pack *c = &p->cur;
-	struct blob_entry *e;
+	uint8_t ad[SEG_AD_LEN], flags = zlen ? FLAG_ZSTD : 0;
+	size_t slen = (zlen ? zlen : raw) + SEAL_OVERHEAD, i, moff = 0;
 
-	if ((c->len + slen > PACK_TARGET || c->n == PACK_MAX_ENTRIES) &&
-	    flush_pack(p) < 0)
+	if ((c->len + slen > PACK_TARGET || c->n + n > PACK_MAX_ENTRIES) &&
+	    c->n > 0 && flush_pack(p) < 0)
 		return -1;
-	e = &c->ents[c->n++];
-	memcpy(e->id, id, BLOB_ID_LEN);
-	e->kind = kind;
-	e->flags = flags;
-	e->raw_len = raw_len;
-	e->sealed_len = (uint32_t)slen;
-	e->off = (uint32_t)c->len;
-	memcpy(c->buf + c->len, sealed, slen);
+	seg_ad(ad, p->r->repo_id, c->name, (uint32_t)c->len, flags,
+	    (uint32_t)raw);
+	repo_seal(p->r, ad, sizeof(ad), zlen ? z : pt, zlen ? zlen : raw,
+	    c->buf + c->len);
+	for (i = 0; i < n; i++) {
+		e[i].flags = flags;
+		e[i].first = i == 0;
+		e[i].seg_off = (uint32_t)c->len;
+		e[i].seg_sealed = (uint32_t)slen;
+		e[i].seg_raw = (uint32_t)raw;
+		e[i].member_off = (uint32_t)moff;
+		moff += e[i].raw_len;
+		c->ents[c->n++] = e[i];
+	}
 	c->len += slen;
 	return 0;
 }
 
 /* Store the list being built as a list blob and remember its id. */
 static int
-emit_list(struct push *p, uint8_t *scratch)
+emit_list(struct push *p)
 {
-	uint8_t id[BLOB_ID_LEN], ad[BLOB_AD_LEN];
+	struct blob_entry e;
 	struct list_ref *nl;
 	struct ix_slot *s;
 	size_t n = 4 + (size_t)p->nlist * LISTENT_LEN;
@@ -252,18 +278,18 @@ emit_list(struct push *p, uint8_t *scratch)
 	if (p->nlist == 0)
 		return 0;
 	put32(p->list, p->nlist);
-	repo_blob_id(p->r, p->list, n, id);
+	memset(&e, 0, sizeof(e));
+	repo_blob_id(p->r, p->list, n, e.id);
 	pthread_mutex_lock(&p->mu);
-	s = repo_insert(p->r, id, &isnew);
+	s = repo_insert(p->r, e.id, &isnew);
 	pthread_mutex_unlock(&p->mu);
 	if (s == NULL)
 		return -1;
 	if (isnew) {
 		/* ids do not compress: lists are stored raw */
-		blob_ad(ad, KIND_LIST, 0, (uint32_t)n, id);
-		repo_seal(p->r, ad, sizeof(ad), p->list, n, scratch);
-		if (append_blob(p, KIND_LIST, id, 0, (uint32_t)n, scratch,
-		    n + SEAL_OVERHEAD) < 0)
+		e.kind = KIND_LIST;
+		e.raw_len = (uint32_t)n;
+		if (append_segment(p, &e, 1, p->list, n, NULL, 0) < 0)
 			return -1;
 	}
 	if (p->nlists == p->caplists) {
@@ -272,7 +298,7 @@ emit_list(struct push *p, uint8_t *scratch)
 			return fail_errno("chunk lists");
 		p->lists = nl;
 	}
-	memcpy(p->lists[p->nlists].id, id, BLOB_ID_LEN);
+	memcpy(p->lists[p->nlists].id, e.id, BLOB_ID_LEN);
 	p->lists[p->nlists].raw_len = (uint32_t)n;
 	p->nlists++;
 	p->nlist = 0;
@@ -280,8 +306,7 @@ emit_list(struct push *p, uint8_t *scratch)
 }
 
 static int
-list_add(struct push *p, const uint8_t id[BLOB_ID_LEN], uint32_t len,
-    uint8_t *scratch)
+list_add(struct push *p, const uint8_t id[BLOB_ID_LEN], uint32_t len)
 {
 	uint8_t *e = p->list + 4 + (size_t)p->nlist * LISTENT_LEN;
 
@@ -289,7 +314,30 @@ list_add(struct push *p, const uint8_t id[BLOB_ID_LEN], uint32_t len,
 	put32(e + BLOB_ID_LEN, len);
 	p->nlist++;
 	if (id[0] == 0 || p->nlist == LIST_MAX_ENTRIES)
-		return emit_list(p, scratch);
+		return emit_list(p);
+	return 0;
+}
+
+/* Pack a finished job: its segment, then its chunks in the list. */
+static int
+write_job(struct push *p, struct job *j, struct blob_entry *e)
+{
+	uint32_t i, k = 0;
+
+	for (i = 0; i < j->n; i++) {
+		if (!j->isnew[i])
+			continue;
+		memcpy(e[k].id, j->ids[i], BLOB_ID_LEN);
+		e[k].kind = KIND_DATA;
+		e[k].raw_len = j->lens[i];
+		k++;
+	}
+	if (k > 0 && append_segment(p, e, k, j->data, j->seg, j->out,
+	    j->outlen) < 0)
+		return -1;
+	for (i = 0; i < j->n; i++)
+		if (list_add(p, j->ids[i], j->lens[i]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -298,10 +346,11 @@ writer(void *arg)
 {
 	struct push *p = arg;
 	struct job *j;
-	uint8_t *scratch = malloc(SEALED_MAX);
+	struct blob_entry *e = calloc(JOB_CHUNKS, sizeof(*e));
+	uint32_t i, nnew;
 
 	pthread_mutex_lock(&p->mu);
-	if (scratch == NULL) {
+	if (e == NULL) {
 		fail("out of memory");
 		set_failed(p);
 	}
@@ -313,34 +362,31 @@ writer(void *arg)
 		if (p->failed || p->next_write == p->next_seq)
 			break;
 		pthread_mutex_unlock(&p->mu);
-
-		if ((j->store && append_blob(p, KIND_DATA, j->id, j->flags,
-		    (uint32_t)j->len, j->out, j->outlen) < 0) ||
-		    list_add(p, j->id, (uint32_t)j->len, scratch) < 0) {
+		if (write_job(p, j, e) < 0) {
 			fail_locked(p);
 			pthread_mutex_lock(&p->mu);
 			break;
 		}
+		for (i = 0, nnew = 0; i < j->n; i++)
+			nnew += j->isnew[i];
 		pthread_mutex_lock(&p->mu);
-		p->st.chunks++;
-		if (j->store) {
-			p->st.new_chunks++;
-			p->st.new_raw += j->len;
-		}
+		p->st.chunks += j->n;
+		p->st.new_chunks += nnew;
+		p->st.new_raw += j->seg;
 		j->state = J_FREE;
 		p->next_write++;
 		pthread_cond_signal(&p->cv_reader);
 	}
 	if (!p->failed) {
 		pthread_mutex_unlock(&p->mu);
-		if (emit_list(p, scratch) < 0 || flush_pack(p) < 0)
+		if (emit_list(p) < 0 || flush_pack(p) < 0)
 			fail_locked(p);
 		pthread_mutex_lock(&p->mu);
 	}
 	p->up_stop = 1;
 	pthread_cond_broadcast(&p->cv_upl);
 	pthread_mutex_unlock(&p->mu);
-	free(scratch);
+	free(e);
 	return NULL;
 }
 
@@ -467,6 +513,34 @@ now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Take the next free job (NULL when the push failed). */
+static struct job *
+job_get(struct push *p)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->failed && p->next_seq - p->next_write >= RING)
+		pthread_cond_wait(&p->cv_reader, &p->mu);
+	j = p->failed ? NULL : &p->ring[p->next_seq % RING];
+	pthread_mutex_unlock(&p->mu);
+	if (j != NULL) {
+		j->len = 0;
+		j->n = 0;
+	}
+	return j;
+}
+
+static void
+job_submit(struct push *p, struct job *j)
+{
+	pthread_mutex_lock(&p->mu);
+	j->state = J_FILLED;
+	p->next_seq++;
+	pthread_cond_signal(&p->cv_worker);
+	pthread_mutex_unlock(&p->mu);
+}
+
 static int
 read_stream(struct push *p, int fd, push_progress progress, void *arg)
 {
@@ -474,7 +548,7 @@ read_stream(struct push *p, int fd, push_progress progress, void *arg)
 	uint8_t *buf;
 	size_t have = 0, pos = 0, n;
 	ssize_t got;
-	struct job *j;
+	struct job *j = NULL;
 	double last = now(), t;
 	struct push_stats snap;
 	int eof = 0, rc = -1;
@@ -499,23 +573,17 @@ read_stream(struct push *p, int fd, push_progress progress, void *arg)
 		}
 		while (have - pos >= CHUNK_MAX || (eof && pos < have)) {
 			n = chunker_next(ch, buf + pos, have - pos, eof);
-			pthread_mutex_lock(&p->mu);
-			while (!p->failed && p->next_seq - p->next_write >= RING)
-				pthread_cond_wait(&p->cv_reader, &p->mu);
-			if (p->failed) {
-				pthread_mutex_unlock(&p->mu);
-				goto out;
+			if (j != NULL && (j->len + n > SEG_MAX ||
+			    j->n == JOB_CHUNKS)) {
+				job_submit(p, j);
+				j = NULL;
 			}
-			j = &p->ring[p->next_seq % RING];
-			pthread_mutex_unlock(&p->mu);
-			memcpy(j->data, buf + pos, n);
-			j->len = n;
+			if (j == NULL && (j = job_get(p)) == NULL)
+				goto out;
+			memcpy(j->data + j->len, buf + pos, n);
+			j->len += n;
+			j->lens[j->n++] = (uint32_t)n;
 			pos += n;
-			pthread_mutex_lock(&p->mu);
-			j->state = J_FILLED;
-			p->next_seq++;
-			pthread_cond_signal(&p->cv_worker);
-			pthread_mutex_unlock(&p->mu);
 		}
 		memmove(buf, buf + pos, have - pos);
 		have -= pos;
@@ -528,6 +596,8 @@ read_stream(struct push *p, int fd, push_progress progress, void *arg)
 			progress(&snap, arg);
 		}
 	}
+	if (j != NULL)
+		job_submit(p, j);
 	rc = 0;
 out:
 	free(buf);
@@ -641,14 +711,15 @@ push_stream(struct repo *r, int fd, const char *name,
 	pthread_cond_init(&p->cv_writer, NULL);
 	pthread_cond_init(&p->cv_upl, NULL);
 	for (i = 0; i < RING; i++) {
-		if ((p->ring[i].data = malloc(CHUNK_MAX)) == NULL ||
-		    (p->ring[i].out = malloc(CHUNK_MAX + SEAL_OVERHEAD)) == NULL)
+		if ((p->ring[i].data = malloc(SEG_MAX)) == NULL ||
+		    (p->ring[i].out = malloc(ZBOUND)) == NULL)
 			goto oom;
 	}
 	if (alloc_pack(&p->cur) < 0 || alloc_pack(&p->up) < 0 ||
 	    (p->hdr = malloc(8 + PACK_MAX_ENTRIES * ENTRY_LEN)) == NULL ||
 	    (p->list = malloc(LIST_MAX_RAW)) == NULL)
 		goto oom;
+	randombytes_buf(p->cur.name, PACK_NAME_LEN);
 	if (adopt_orphans(p, orph, norph) < 0)
 		goto out;
 

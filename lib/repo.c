@@ -192,38 +192,49 @@ repo_unseal(const struct repo *r, const uint8_t *ad, size_t adlen,
 }
 
 void
-blob_ad(uint8_t ad[BLOB_AD_LEN], uint8_t kind, uint8_t flags,
-    uint32_t raw_len, const uint8_t id[BLOB_ID_LEN])
+seg_ad(uint8_t ad[SEG_AD_LEN], const uint8_t repo_id[REPO_ID_LEN],
+    const uint8_t pack[PACK_NAME_LEN], uint32_t off, uint8_t flags,
+    uint32_t raw)
 {
-	ad[0] = kind;
-	ad[1] = flags;
-	put32(ad + 2, raw_len);
-	memcpy(ad + 6, id, BLOB_ID_LEN);
+	ad[0] = 'D';
+	memcpy(ad + 1, repo_id, REPO_ID_LEN);
+	memcpy(ad + 1 + REPO_ID_LEN, pack, PACK_NAME_LEN);
+	put32(ad + 1 + REPO_ID_LEN + PACK_NAME_LEN, off);
+	ad[1 + REPO_ID_LEN + PACK_NAME_LEN + 4] = flags;
+	put32(ad + 1 + REPO_ID_LEN + PACK_NAME_LEN + 5, raw);
 }
 
 int
-repo_open_blob(const struct repo *r, void *zdctx, const struct blob_entry *e,
-    const uint8_t *in, uint8_t *out, uint8_t *scratch, int check_hash)
+repo_open_segment(const struct repo *r, void *zdctx,
+    const uint8_t pack[PACK_NAME_LEN], const struct blob_entry *e,
+    const uint8_t *in, uint8_t *out, uint8_t *scratch)
 {
-	uint8_t ad[BLOB_AD_LEN], id[BLOB_ID_LEN];
+	uint8_t ad[SEG_AD_LEN];
 	uint8_t *pt = (e->flags & FLAG_ZSTD) ? scratch : out;
 	size_t n;
 
-	blob_ad(ad, e->kind, e->flags, e->raw_len, e->id);
-	if (repo_unseal(r, ad, sizeof(ad), in, e->sealed_len, pt) != 0)
-		return fail("authentication failed (damaged, or swapped "
-		    "with another object)");
+	seg_ad(ad, r->repo_id, pack, e->seg_off, e->flags, e->seg_raw);
+	if (repo_unseal(r, ad, sizeof(ad), in, e->seg_sealed, pt) != 0)
+		return fail("authentication failed (damaged, moved, or "
+		    "swapped with another object)");
 	if (e->flags & FLAG_ZSTD) {
-		n = ZSTD_decompressDCtx(zdctx, out, BLOB_MAX_RAW, scratch,
-		    e->sealed_len - SEAL_OVERHEAD);
-		if (ZSTD_isError(n) || n != e->raw_len)
+		n = ZSTD_decompressDCtx(zdctx, out, SEG_MAX, scratch,
+		    e->seg_sealed - SEAL_OVERHEAD);
+		if (ZSTD_isError(n) || n != e->seg_raw)
 			return fail("bad compressed data");
 	}
-	if (check_hash) {
-		repo_blob_id(r, out, e->raw_len, id);
-		if (sodium_memcmp(id, e->id, BLOB_ID_LEN) != 0)
-			return fail("content does not match its id");
-	}
+	return 0;
+}
+
+int
+repo_check_blob(const struct repo *r, const struct blob_entry *e,
+    const uint8_t *pt)
+{
+	uint8_t id[BLOB_ID_LEN];
+
+	repo_blob_id(r, pt, e->raw_len, id);
+	if (sodium_memcmp(id, e->id, BLOB_ID_LEN) != 0)
+		return fail("content does not match its id");
 	return 0;
 }
 
@@ -246,7 +257,8 @@ grow(struct repo *r)
 	for (i = 0; i < oldn; i++) {
 		if (!old[i].used)
 			continue;
-		for (j = slot_of(old[i].id, n - 1); ns[j].used; j = (j + 1) & (n - 1))
+		for (j = slot_of(old[i].e.id, n - 1); ns[j].used;
+		    j = (j + 1) & (n - 1))
 			;
 		ns[j] = old[i];
 	}
@@ -264,7 +276,7 @@ repo_lookup(struct repo *r, const uint8_t id[BLOB_ID_LEN], struct ix_slot *out)
 	if (r->nslots == 0)
 		return -1;
 	for (j = slot_of(id, mask); r->slots[j].used; j = (j + 1) & mask) {
-		if (memcmp(r->slots[j].id, id, BLOB_ID_LEN) == 0) {
+		if (memcmp(r->slots[j].e.id, id, BLOB_ID_LEN) == 0) {
 			*out = r->slots[j];
 			return 0;
 		}
@@ -282,10 +294,10 @@ repo_insert(struct repo *r, const uint8_t id[BLOB_ID_LEN], int *isnew)
 		return NULL;
 	mask = r->nslots - 1;
 	for (j = slot_of(id, mask); r->slots[j].used; j = (j + 1) & mask)
-		if (memcmp(r->slots[j].id, id, BLOB_ID_LEN) == 0)
+		if (memcmp(r->slots[j].e.id, id, BLOB_ID_LEN) == 0)
 			return &r->slots[j];
 	memset(&r->slots[j], 0, sizeof(r->slots[j]));
-	memcpy(r->slots[j].id, id, BLOB_ID_LEN);
+	memcpy(r->slots[j].e.id, id, BLOB_ID_LEN);
 	r->slots[j].used = 1;
 	r->slots[j].pack = PACK_NONE;
 	r->nused++;
@@ -354,11 +366,7 @@ add_entry(struct repo *r, uint32_t pack, const struct blob_entry *e)
 	if (!isnew && s->pack != PACK_NONE)
 		return 0;	/* stored twice (concurrent pushes): keep one */
 	s->pack = pack;
-	s->off = e->off;
-	s->sealed_len = e->sealed_len;
-	s->raw_len = e->raw_len;
-	s->kind = e->kind;
-	s->flags = e->flags;
+	s->e = *e;
 	return 0;
 }
 

@@ -25,12 +25,9 @@ struct repo_keys {
 #define PACK_NONE UINT32_MAX	/* blob claimed by this push, not yet stored */
 
 struct ix_slot {
-	uint8_t id[BLOB_ID_LEN];
-	uint32_t pack;		/* index into repo.packs, PACK_NONE, or empty */
-	uint32_t off;
-	uint32_t sealed_len;
-	uint32_t raw_len;
-	uint8_t kind, flags, used;
+	struct blob_entry e;
+	uint32_t pack;		/* index into repo.packs, or PACK_NONE */
+	uint8_t used;
 };
 
 struct repo {
@@ -75,19 +72,25 @@ void repo_seal(const struct repo *r, const uint8_t *ad, size_t adlen,
 int repo_unseal(const struct repo *r, const uint8_t *ad, size_t adlen,
     const uint8_t *in, size_t n, uint8_t *pt);
 
-/* Blob AD (38 bytes). */
-#define BLOB_AD_LEN (2 + 4 + BLOB_ID_LEN)
-void blob_ad(uint8_t ad[BLOB_AD_LEN], uint8_t kind, uint8_t flags,
-    uint32_t raw_len, const uint8_t id[BLOB_ID_LEN]);
+/* Segment AD: "D" || repo id || pack name || offset || flags || raw. */
+#define SEG_AD_LEN (1 + REPO_ID_LEN + PACK_NAME_LEN + 4 + 1 + 4)
+void seg_ad(uint8_t ad[SEG_AD_LEN], const uint8_t repo_id[REPO_ID_LEN],
+    const uint8_t pack[PACK_NAME_LEN], uint32_t off, uint8_t flags,
+    uint32_t raw);
 
 /*
- * Open one sealed blob (E describes it, IN holds e->sealed_len bytes) into
- * OUT (BLOB_MAX_RAW bytes): decrypt, decompress, check length and hash.
- * SCRATCH holds BLOB_MAX_RAW bytes.  0 or -1 with lasterr (no object
- * name: the caller adds it).
+ * Open the segment E belongs to (IN holds its e->seg_sealed bytes, read
+ * from pack PACK) into OUT (SEG_MAX bytes): authenticate, decompress,
+ * check its length.  SCRATCH holds SEG_MAX bytes.  0 or -1 with lasterr
+ * (without the object's name: the caller adds it).
  */
-int repo_open_blob(const struct repo *r, void *zdctx, const struct blob_entry *e,
-    const uint8_t *in, uint8_t *out, uint8_t *scratch, int check_hash);
+int repo_open_segment(const struct repo *r, void *zdctx,
+    const uint8_t pack[PACK_NAME_LEN], const struct blob_entry *e,
+    const uint8_t *in, uint8_t *out, uint8_t *scratch);
+
+/* Check that a blob's plaintext matches its id.  0 or -1 (lasterr). */
+int repo_check_blob(const struct repo *r, const struct blob_entry *e,
+    const uint8_t *pt);
 
 /* Index lookup: a copy of the slot, 0 when found, -1 when absent. */
 int repo_lookup(struct repo *r, const uint8_t id[BLOB_ID_LEN], struct ix_slot *out);
