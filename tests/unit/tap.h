@@ -1,6 +1,6 @@
 /*
  * Minimal TAP for C unit tests: ok(cond, fmt, ...), is_int, is_mem,
- * then return done_testing() from main.  Included by tests/unit/*.c only.
+ * then return done_testing() from main.  Included by the tests/unit C files only.
  */
 #ifndef ANEMONE_TAP_H
 #define ANEMONE_TAP_H
