@@ -198,14 +198,20 @@ main(int argc, char **argv)
 		usage();
 	if (keyfile == NULL || *keyfile == '\0')
 		errx(2, "no key: use -k KEYFILE or set ANEMONE_KEYFILE");
+	if (argc == 2) {
+		char name[NAME_MAX_LEN + 1];
+		size_t len = strcspn(argv[1], "@");
+		snprintf(name, sizeof(name), "%.*s", (int)len, argv[1]);
+		if (len > NAME_MAX_LEN || !name_valid(name) ||
+		    (mode == 'l' && argv[1][len] != '\0'))
+			errx(2, "bad snapshot name '%.*s'", (int)len, argv[1]);
+	}
 	if (mode == 0 && isatty(1))
 		errx(2, "refusing to write a snapshot to a terminal; redirect "
 		    "stdout");
 	if ((r = repo_open(argv[0], keyfile, 0, &created)) == NULL)
 		errx(1, "%s", lasterr());
 	if (mode == 'l') {
-		if (argc == 2 && !name_valid(argv[1]))
-			errx(2, "bad snapshot name '%s'", argv[1]);
 		rc = list(r, argc == 2 ? argv[1] : NULL);
 	} else if (repo_load_index(r, 0, NULL, NULL) < 0) {
 		rc = -1;
