@@ -14,23 +14,9 @@ export RESTIC_PASSWORD=bench RESTIC_CACHE_DIR=$W/rcache LC_ALL=C
 
 # ~SIZE_MB of regular files from /usr, copied so that we may change them
 find /usr -xdev -type f -size +0 -readable 2>/dev/null | sort >"$W/all"
-python3 - "$W/all" "$W/list" $((SIZE_MB * 1048576)) <<'PY'
-import os, sys
-tot = 0
-with open(sys.argv[1]) as f, open(sys.argv[2], "w") as o:
-    for line in f:
-        p = line.rstrip("\n")
-        try:
-            s = os.lstat(p)
-        except OSError:
-            continue
-        if not os.path.isfile(p) or os.path.islink(p):
-            continue
-        o.write(p.lstrip("/") + "\n")
-        tot += s.st_size
-        if tot >= int(sys.argv[3]):
-            break
-PY
+BYTES=$((SIZE_MB * 1048576)) perl -ne 'chomp; my @s = lstat($_) or next;
+	-f _ or next; s{^/}{}; print "$_\n"; $t += $s[7]; exit if $t >= $ENV{BYTES}' \
+	<"$W/all" >"$W/list"
 mkdir "$W/tree"
 tar c -C / -T "$W/list" 2>/dev/null | tar x -C "$W/tree"
 mktar() { tar c --sort=name -C "$W/tree" .; }
