@@ -56,6 +56,18 @@ round_trips(void)
 	is_int(bad, 0, "1000 random keys: encode, decode, same bytes");
 }
 
+/* key_from_base64() of GOOD with the character at POS replaced by C */
+static int
+with(const char *good, size_t pos, char c)
+{
+	uint8_t key[KEY_LEN];
+	char s[KEY_B64_LEN];
+
+	memcpy(s, good, KEY_B64_LEN);
+	s[pos] = c;
+	return key_from_base64(key, s, KEY_B64_LEN);
+}
+
 static void
 strict_base64(void)
 {
@@ -68,21 +80,11 @@ strict_base64(void)
 	is_int(key_from_base64(key, good, KEY_B64_LEN - 1), -1, "length 43");
 	snprintf(s, sizeof(s), "%sA", good);
 	is_int(key_from_base64(key, s, KEY_B64_LEN + 1), -1, "length 45");
-	memcpy(s, good, KEY_B64_LEN);
-	s[KEY_B64_LEN - 1] = 'A';
-	is_int(key_from_base64(key, s, KEY_B64_LEN), -1, "no '=' pad");
-	memcpy(s, good, KEY_B64_LEN);
-	s[4] = ' ';
-	is_int(key_from_base64(key, s, KEY_B64_LEN), -1, "a space");
-	memcpy(s, good, KEY_B64_LEN);
-	s[4] = '\0';
-	is_int(key_from_base64(key, s, KEY_B64_LEN), -1, "a NUL byte");
-	memcpy(s, good, KEY_B64_LEN);
-	s[4] = '-';
-	is_int(key_from_base64(key, s, KEY_B64_LEN), -1, "URL-safe '-'");
-	memcpy(s, good, KEY_B64_LEN);
-	s[42] = '=';
-	is_int(key_from_base64(key, s, KEY_B64_LEN), -1, "two '=' pads");
+	is_int(with(good, KEY_B64_LEN - 1, 'A'), -1, "no '=' pad");
+	is_int(with(good, 4, ' '), -1, "a space");
+	is_int(with(good, 4, '\0'), -1, "a NUL byte");
+	is_int(with(good, 4, '-'), -1, "URL-safe '-'");
+	is_int(with(good, 42, '='), -1, "two '=' pads");
 
 	/*
 	 * The 43rd character carries 4 bits of the key and 2 stray bits:
