@@ -26,10 +26,10 @@ test_expect_success 'the untouched copy restores and verifies' '
 test_expect_success 'a flipped byte in a pack: named, pull and verify fail' '
 	fresh && p=$(pack1) && flip r/packs/$p 1000 &&
 	test_expect_code 1 anemone-pull r h >out 2>err &&
-	grep -E "^anemone-pull: snapshot h@$(cat id): blob [0-9a-f]{64} in r/packs/$p: authentication failed \(damaged, moved, or swapped with another object\)$" err &&
+	grep -E "^anemone-pull: snapshot h@$(cat id): (blob|chunk list) [0-9a-f]{64} in r/packs/$p: authentication failed \(damaged, moved, or swapped with another object\)$" err &&
 	test_expect_code 1 anemone-pull -c r >out 2>err &&
 	test ! -s out &&
-	grep -E "^anemone-pull: snapshot h@$(cat id): blob [0-9a-f]{64} in r/packs/$p: authentication failed" err &&
+	grep -E "^anemone-pull: snapshot h@$(cat id): (blob|chunk list) [0-9a-f]{64} in r/packs/$p: authentication failed" err &&
 	tail -n 1 err >last && echo "anemone-pull: r: problems found" >expect &&
 	test_cmp expect last
 '
@@ -37,7 +37,7 @@ test_expect_success 'a flipped byte in a pack: named, pull and verify fail' '
 test_expect_success 'a truncated pack' '
 	fresh && p=$(pack1) && truncate -s 100000 r/packs/$p &&
 	test_expect_code 1 anemone-pull r h >out 2>err &&
-	grep -E "^anemone-pull: snapshot h@$(cat id): blob [0-9a-f]{64}: r/packs/$p: truncated \(short read at offset [0-9]+\)$" err
+	grep -E "^anemone-pull: snapshot h@$(cat id): (blob|chunk list) [0-9a-f]{64}: r/packs/$p: truncated \(short read at offset [0-9]+\)$" err
 '
 
 test_expect_success 'a missing pack' '
@@ -59,7 +59,7 @@ test_expect_success 'two segments of one pack swapped in place' '
 	perl -e "open(F, \"+<\", \$ARGV[0]) or die; read(F, \$a, 4096); read(F, \$b, 4096);
 		seek(F, 0, 0); print F \$b, \$a;" r/packs/$p &&
 	test_expect_code 1 anemone-pull r h >out 2>err &&
-	grep -E "^anemone-pull: snapshot h@$(cat id): blob [0-9a-f]{64} in r/packs/$p: authentication failed" err
+	grep -E "^anemone-pull: snapshot h@$(cat id): (blob|chunk list) [0-9a-f]{64} in r/packs/$p: authentication failed" err
 '
 
 test_expect_success 'a damaged index file' '
