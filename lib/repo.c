@@ -46,19 +46,36 @@ config_check(const struct repo_keys *k, const struct repo_config *c,
 	crypto_generichash(mac, 32, msg, sizeof(msg), k->check, 32);
 }
 
-/* Is the location empty (nothing but hidden files)? */
+/*
+ * Is the location empty (nothing but hidden files, and the layout's own
+ * directories, empty: an append-only sftp server needs them made
+ * beforehand, see docs/SFTP.md)?
+ */
 static int
-store_empty(struct store *st)
+store_empty_dir(struct store *st, const char *dir, int top)
 {
 	char **names;
 	size_t n, i;
+	int empty = 1;
 
-	if (store_list(st, ".", &names, &n) < 0)
+	if (store_list(st, dir, &names, &n) < 0)
 		return 1;	/* missing: empty */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (!top || (strcmp(names[i], "packs") != 0 &&
+		    strcmp(names[i], "index") != 0 &&
+		    strcmp(names[i], "snapshots") != 0) ||
+		    !store_empty_dir(st, names[i], 0))
+			empty = 0;
 		free(names[i]);
+	}
 	free(names);
-	return n == 0;
+	return empty;
+}
+
+static int
+store_empty(struct store *st)
+{
+	return store_empty_dir(st, ".", 1);
 }
 
 static int

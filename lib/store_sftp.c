@@ -1034,7 +1034,8 @@ sftp_list(void *be, const char *dirpath, char ***names, size_t *n)
 		goto fail;
 	}
 	sftp_closedir(d);
-	qsort(v, cnt, sizeof(*v), cmp);
+	if (cnt > 1)
+		qsort(v, cnt, sizeof(*v), cmp);
 	*names = v;
 	*n = cnt;
 	r = STORE_OK;
