@@ -198,8 +198,16 @@ check_keys(struct ctx *c, const struct ynode *map, const char *const *known,
 			return err_at(c, k, "unknown key %s in %s (did you "
 			    "mean \"%s\"?)", quote(q, k->text, k->n), what,
 			    near);
-		return err_at(c, k, "unknown key %s in %s",
-		    quote(q, k->text, k->n), what);
+		{
+			char list[512];
+			size_t o = 0;
+
+			for (j = 0; known[j] != NULL && o < sizeof(list); j++)
+				o += (size_t)snprintf(list + o, sizeof(list) - o,
+				    "%s%s", j ? ", " : "", known[j]);
+			return err_at(c, k, "unknown key %s in %s (known: %s)",
+			    quote(q, k->text, k->n), what, list);
+		}
 	}
 	return 0;
 }
@@ -275,9 +283,9 @@ get_uint(struct ctx *c, const char *key, const struct ynode *n,
 		v = v * (uint64_t)base + (uint64_t)d;
 	}
 	if (v < min || v > max)
-		return err_at(c, n, "%s: %s is out of range (%llu..%llu)", key,
-		    quote(q, n->text, n->n), (unsigned long long)min,
-		    (unsigned long long)max);
+		return err_at(c, n, "%s: %.*s is out of range (%llu..%llu)",
+		    key, n->n > 24 ? 24 : (int)n->n, n->text,
+		    (unsigned long long)min, (unsigned long long)max);
 	*out = v;
 	return 0;
 bad:
@@ -718,7 +726,7 @@ check_entries(struct ctx *c)
 		return -1;
 	if (r == 0)
 		return err_at(c, c->ents[b].key_at, "public_key: %s %s has "
-		    "the same key as %s %s (line %u)", c->what,
+		    "the same key as %s \"%s\" (line %u)", c->what,
 		    quote(q, c->ents[b].name, c->ents[b].name_at->n), c->what,
 		    c->ents[a].name, c->ents[a].key_at->line);
 	return check_overlap(c);
@@ -911,8 +919,8 @@ load_pernode(struct ctx *c, const struct ynode *root)
 		goto out;
 	for (i = 0; i < c->n_ents; i++)
 		if (memcmp(c->ents[i].pub, c->dev->public_key, KEY_LEN) == 0) {
-			err_at(c, c->ents[i].key_at, "public_key: peer %s has "
-			    "this node's own public key", c->ents[i].name);
+			err_at(c, c->ents[i].key_at, "public_key: peer \"%s\" "
+			    "has this node's own public key", c->ents[i].name);
 			goto out;
 		}
 

@@ -304,14 +304,24 @@ refuse_extras(struct builder *b, const yaml_event_t *ev,
 }
 
 static int
-parser_error(const char *name, const yaml_parser_t *p)
+parser_error(const char *name, const yaml_parser_t *p, const char *buf,
+    size_t len)
 {
 	const yaml_mark_t *m = &p->problem_mark;
 	const char *what = p->problem ? p->problem : "syntax error";
+	size_t i, line = 1, col = 1;
 
-	if (p->error == YAML_READER_ERROR)
-		return fail("%s: YAML: %s at byte %zu", name, what,
-		    p->problem_offset);
+	if (p->error == YAML_READER_ERROR) {
+		/* a byte offset: count lines and characters up to it */
+		for (i = 0; i < p->problem_offset && i < len; i++) {
+			if (buf[i] == '\n') {
+				line++;
+				col = 1;
+			} else if (((unsigned char)buf[i] & 0xc0) != 0x80)
+				col++;
+		}
+		return fail("%s:%zu:%zu: YAML: %s", name, line, col, what);
+	}
 	if (p->error == YAML_MEMORY_ERROR)
 		return fail("%s: out of memory", name);
 	if (p->context != NULL)
@@ -409,7 +419,7 @@ ytree_load(const char *name, const char *buf, size_t len)
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	while (!done && rc == 0) {
 		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = parser_error(name, &parser);
+			rc = parser_error(name, &parser, buf, len);
 			break;
 		}
 		rc = handle(&b, &ev, &docs, &done);
@@ -442,29 +452,30 @@ ytree_get(const struct ynode *m, const char *key)
 int
 ytree_read_file(const char *path, char **out, size_t *outlen)
 {
+	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	size_t len = 0, cap = 64 * 1024;
-	char *buf, *nb;
+	char *buf = NULL, *nb;
 	ssize_t n;
 	int fd;
 
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail_errno("%s", path);
+		return fail_errno("%s", name);
 	if ((buf = malloc(cap)) == NULL) {
-		fail_errno("%s", path);
+		fail_errno("%s", name);
 		goto bad;
 	}
 	for (;;) {
 		if (len == cap) {
 			if (cap > YTREE_MAX_INPUT) {
 				fail("%s: input too large (more than %u MiB)",
-				    path, YTREE_MAX_INPUT >> 20);
+				    name, YTREE_MAX_INPUT >> 20);
 				goto bad;
 			}
 			cap *= 2;
 			if ((nb = realloc(buf, cap)) == NULL) {
-				fail_errno("%s", path);
+				fail_errno("%s", name);
 				goto bad;
 			}
 			buf = nb;
@@ -473,7 +484,7 @@ ytree_read_file(const char *path, char **out, size_t *outlen)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fail_errno("%s", path);
+			fail_errno("%s", name);
 			goto bad;
 		}
 		if (n == 0)
@@ -481,7 +492,7 @@ ytree_read_file(const char *path, char **out, size_t *outlen)
 		len += (size_t)n;
 	}
 	if (len > YTREE_MAX_INPUT) {
-		fail("%s: input too large (more than %u MiB)", path,
+		fail("%s: input too large (more than %u MiB)", name,
 		    YTREE_MAX_INPUT >> 20);
 		goto bad;
 	}
