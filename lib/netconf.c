@@ -370,11 +370,11 @@ static int
 get_prefixes(struct ctx *c, const char *key, const struct ynode *n, int kind,
     struct pfx **out, size_t *nout)
 {
-	struct ynode *const *items;
+	struct ynode *const *items = NULL;
 	const struct ynode *one;
 	char a[NETADDR_PREFIX_MAX], b[NETADDR_PREFIX_MAX];
 	struct pfx *v;
-	size_t count, i;
+	size_t count = 0, i;
 
 	if (get_list(c, key, n, &items, &count, &one) < 0)
 		return -1;
