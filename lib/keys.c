@@ -34,7 +34,7 @@ key_from_base64(uint8_t key[KEY_LEN], const char *s, size_t len)
 		goto bad;
 	/* reject non-canonical text: stray bits in the last character */
 	key_to_base64(canon, tmp);
-	if (memcmp(canon, s, KEY_B64_LEN) != 0)
+	if (sodium_memcmp(canon, s, KEY_B64_LEN) != 0)
 		goto bad;
 	memcpy(key, tmp, KEY_LEN);
 	sodium_memzero(tmp, sizeof(tmp));
@@ -44,6 +44,111 @@ bad:
 	sodium_memzero(tmp, sizeof(tmp));
 	sodium_memzero(canon, sizeof(canon));
 	return -1;
+}
+
+static int
+is_b64(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/* What is wrong with C, a character that is not base64; never quotes it. */
+static const char *
+badchar(char c)
+{
+	switch (c) {
+	case ' ':
+	case '\t':
+	case '\r':
+	case '\v':
+	case '\f':
+		return "white space inside the key";
+	case '=':
+		return "'=' before the end of the key";
+	case '\0':
+		return "NUL byte inside the key";
+	default:
+		return "not a base64 character";
+	}
+}
+
+int
+key_parse_text(uint8_t key[KEY_LEN], const char *buf, size_t len,
+    const char *name)
+{
+	const char *nl;
+	size_t i, line;
+
+	if (len == 0)
+		return fail("%s: empty input (want a 44-character base64 key)",
+		    name);
+	nl = memchr(buf, '\n', len);
+	line = nl != NULL ? (size_t)(nl - buf) : len;
+	for (i = 0; i < line && i < KEY_B64_LEN - 1; i++)
+		if (!is_b64(buf[i]))
+			return fail("%s:1:%zu: %s", name, i + 1,
+			    badchar(buf[i]));
+	if (line == 0)
+		return fail("%s:1:1: empty line (want a 44-character base64 "
+		    "key)", name);
+	if (line < KEY_B64_LEN)
+		return fail("%s:1:%zu: key too short (%zu characters, want 44)",
+		    name, line + 1, line);
+	if (buf[KEY_B64_LEN - 1] != '=' && !is_b64(buf[KEY_B64_LEN - 1]))
+		return fail("%s:1:%d: %s", name, KEY_B64_LEN,
+		    badchar(buf[KEY_B64_LEN - 1]));
+	if (line > KEY_B64_LEN) {
+		if (buf[KEY_B64_LEN - 1] != '=')
+			return fail("%s:1:%d: key too long (want 44 "
+			    "characters)", name, KEY_B64_LEN + 1);
+		return fail("%s:1:%d: trailing characters after the key",
+		    name, KEY_B64_LEN + 1);
+	}
+	if (buf[KEY_B64_LEN - 1] != '=')
+		return fail("%s:1:%d: want '=' (a key is 43 base64 characters "
+		    "and one '=')", name, KEY_B64_LEN);
+	if (nl != NULL && len > line + 1)
+		return fail("%s:2:1: trailing data after the key line", name);
+	if (key_from_base64(key, buf, KEY_B64_LEN) != 0)
+		return fail("%s:1:%d: not canonical base64 (stray bits in the "
+		    "last character)", name, KEY_B64_LEN - 1);
+	return 0;
+}
+
+/* Read from FD until end of file or MAX bytes; the count, or -1 (lasterr). */
+static ssize_t
+read_upto(int fd, char *buf, size_t max, const char *name)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < max) {
+		n = read(fd, buf + got, max - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fail_errno("%s", name);
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+int
+key_read_fd(int fd, uint8_t key[KEY_LEN], const char *name)
+{
+	char *buf;
+	ssize_t n;
+	int rc = -1;
+
+	if ((buf = secret_alloc(KEY_TEXT_MAX)) == NULL)
+		return -1;
+	if ((n = read_upto(fd, buf, KEY_TEXT_MAX, name)) >= 0)
+		rc = key_parse_text(key, buf, (size_t)n, name);
+	secret_free(buf);
+	return rc;
 }
 
 void
@@ -116,18 +221,9 @@ key_read_file(const char *path, uint8_t key[KEY_LEN], int strict_mode)
 		    (unsigned)(st.st_mode & 0777), path);
 		goto out;
 	}
-	while (got < sizeof(buf)) {
-		n = read(fd, buf + got, sizeof(buf) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fail_errno("%s", path);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	if ((n = read_upto(fd, buf, sizeof(buf), path)) < 0)
+		goto out;
+	got = (size_t)n;
 	if (got == KEY_B64_LEN + 1 && buf[KEY_B64_LEN] == '\n')
 		got--;
 	if (got != KEY_B64_LEN || key_from_base64(key, buf, got) != 0) {

@@ -20,6 +20,25 @@
  */
 int key_from_base64(uint8_t key[KEY_LEN], const char *s, size_t len);
 
+/*
+ * Parse key text as read from a stream NAME (for messages, e.g. "stdin"):
+ * exactly one line of 44 base64 characters, optionally ended by one
+ * newline, nothing else.  BUF need not be NUL-terminated; LEN may be cut
+ * short at KEY_TEXT_MAX bytes by the reader (any longer input is invalid
+ * within its first 46 bytes).  On error sets lasterr to one line
+ * "NAME:LINE:COL: problem" (or "NAME: empty input"), never quoting the
+ * text, and returns -1.
+ */
+#define KEY_TEXT_MAX 64
+int key_parse_text(uint8_t key[KEY_LEN], const char *buf, size_t len,
+    const char *name);
+
+/*
+ * Read at most KEY_TEXT_MAX bytes from FD (until end of file) into
+ * guarded memory and parse them with key_parse_text().  0 or -1 (lasterr).
+ */
+int key_read_fd(int fd, uint8_t key[KEY_LEN], const char *name);
+
 /* Encode KEY as 44 characters plus NUL. */
 void key_to_base64(char out[KEY_B64_LEN + 1], const uint8_t key[KEY_LEN]);
 

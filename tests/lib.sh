@@ -197,3 +197,17 @@ wait_for() {
 	done
 	return 1
 }
+
+# ---- helpers added by later issues (keep each block marked) ----
+
+# keygen: test_must_be_empty FILE: FILE exists and is empty (else show it)
+test_must_be_empty() {
+	if [ ! -f "$1" ]; then
+		echo "test_must_be_empty: '$1' is missing" >&2
+		return 1
+	elif [ -s "$1" ]; then
+		echo "test_must_be_empty: '$1' is not empty:" >&2
+		cat "$1" >&2
+		return 1
+	fi
+}
