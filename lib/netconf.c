@@ -796,22 +796,34 @@ nomem:
 
 /* --- the per-node form --- */
 
+/* What peers and nodes share: a mapping of KNOWN keys, name, public key. */
 static int
-load_peer(struct ctx *c, const struct ynode *map, struct ent *e)
+load_entry(struct ctx *c, const struct ynode *map, struct ent *e,
+    const char *const *known, const char *list)
 {
 	const struct ynode *n;
 
 	e->map = map;
 	if (map->type != YNODE_MAP)
-		return err_at(c, map, "peers: each peer must be a mapping, "
-		    "got %s", type_name(map));
-	if (check_keys(c, map, peer_keys, "peer") < 0)
+		return err_at(c, map, "%s: each %s must be a mapping, got %s",
+		    list, c->what, type_name(map));
+	if (check_keys(c, map, known, c->what) < 0)
 		return -1;
-	if ((n = need(c, map, "name", "peer")) == NULL ||
+	if ((n = need(c, map, "name", c->what)) == NULL ||
 	    get_name(c, n, e) < 0)
 		return -1;
-	if ((e->key_at = need(c, map, "public_key", "peer")) == NULL ||
+	if ((e->key_at = need(c, map, "public_key", c->what)) == NULL ||
 	    get_pubkey(c, "public_key", e->key_at, e->pub) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+load_peer(struct ctx *c, const struct ynode *map, struct ent *e)
+{
+	const struct ynode *n;
+
+	if (load_entry(c, map, e, peer_keys, "peers") < 0)
 		return -1;
 	if ((n = need(c, map, "allowed_ips", "peer")) == NULL ||
 	    get_prefixes(c, "allowed_ips", n, NETWORK, &e->ips, &e->n_ips) < 0)
@@ -968,17 +980,7 @@ load_node(struct ctx *c, const struct ynode *map, struct ent *e)
 	struct pfx *nets = NULL, *all;
 	size_t n_nets = 0;
 
-	e->map = map;
-	if (map->type != YNODE_MAP)
-		return err_at(c, map, "nodes: each node must be a mapping, "
-		    "got %s", type_name(map));
-	if (check_keys(c, map, node_keys, "node") < 0)
-		return -1;
-	if ((n = need(c, map, "name", "node")) == NULL ||
-	    get_name(c, n, e) < 0)
-		return -1;
-	if ((e->key_at = need(c, map, "public_key", "node")) == NULL ||
-	    get_pubkey(c, "public_key", e->key_at, e->pub) < 0)
+	if (load_entry(c, map, e, node_keys, "nodes") < 0)
 		return -1;
 	if ((n = need(c, map, "address", "node")) == NULL ||
 	    get_prefixes(c, "address", n, ADDRESS, &e->addrs, &e->n_addrs) < 0)

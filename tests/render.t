@@ -14,6 +14,17 @@ chmod 640 "$R/keys/open.key"
 ln -s a.key "$R/keys/link.key"
 umask 077
 
+# refuses MESSAGE CMD...: CMD exits 1, writes nothing to stdout and
+# exactly the line MESSAGE to stderr
+refuses() {
+	local want=$1
+	shift
+	test_expect_code 1 "$@" >out 2>err &&
+	test_cmp /dev/null out &&
+	printf '%s\n' "$want" >expect &&
+	test_cmp expect err
+}
+
 test_expect_success 'per-node form: golden wg0.conf' '
 	cd "$R" &&
 	anemone-render node.yaml >out 2>err &&
@@ -226,12 +237,10 @@ while IFS='	' read -r name msg; do
 	mesh-*) args="-n a" ;;
 	*) args= ;;
 	esac
-	printf 'anemone-render: %s.yaml:%s\n' "$name" "$msg" >"$T/expect.$name"
+	printf 'anemone-render: %s.yaml:%s' "$name" "$msg" >"$T/expect.$name"
 	test_expect_success "refuses $name" "
 		cd '$R/bad' &&
-		test_expect_code 1 anemone-render $args $name.yaml >out 2>err &&
-		test_cmp /dev/null out &&
-		test_cmp '$T/expect.$name' err
+		refuses \"\$(cat '$T/expect.$name')\" anemone-render $args $name.yaml
 	"
 done <<'END_OF_CASES'
 alias	5:5: YAML aliases are not allowed
@@ -294,35 +303,23 @@ END_OF_CASES
 
 test_expect_success 'refuses a node that is not in the mesh' '
 	cd "$R/bad" &&
-	test_expect_code 1 anemone-render -n zed mesh-no-key.yaml >out 2>err &&
-	test_cmp /dev/null out &&
-	echo "anemone-render: mesh-no-key.yaml: no node named \"zed\"" >expect &&
-	test_cmp expect err
+	refuses "anemone-render: mesh-no-key.yaml: no node named \"zed\"" anemone-render -n zed mesh-no-key.yaml
 '
 
 test_expect_success 'refuses a mesh file without -n' '
 	cd "$R" &&
-	test_expect_code 1 anemone-render mesh.yaml >out 2>err &&
-	test_cmp /dev/null out &&
-	echo "anemone-render: mesh.yaml: a mesh file: name the node to render (-n NAME)" >expect &&
-	test_cmp expect err
+	refuses "anemone-render: mesh.yaml: a mesh file: name the node to render (-n NAME)" anemone-render mesh.yaml
 '
 
 test_expect_success 'refuses -n with a per-node file' '
 	cd "$R" &&
-	test_expect_code 1 anemone-render -n a node.yaml >out 2>err &&
-	test_cmp /dev/null out &&
-	echo "anemone-render: node.yaml: a node name was given, but this is a per-node file (it has no \"nodes\" list)" >expect &&
-	test_cmp expect err
+	refuses "anemone-render: node.yaml: a node name was given, but this is a per-node file (it has no \"nodes\" list)" anemone-render -n a node.yaml
 '
 
 test_expect_success 'a bad -k key file is named, its content never shown' '
 	cd "$R" &&
 	printf "%s\n" "SP/z0VUaRAW0fgRPPhimHHCwWCVjJT5dpfb41f+O51" >short.key &&
-	test_expect_code 1 anemone-render -k short.key node.yaml >out 2>err &&
-	test_cmp /dev/null out &&
-	echo "anemone-render: short.key: not a key (want one line of 44 base64 characters)" >expect &&
-	test_cmp expect err
+	refuses "anemone-render: short.key: not a key (want one line of 44 base64 characters)" anemone-render -k short.key node.yaml
 '
 
 test_expect_success 'a bad inline private key is never echoed' '
@@ -335,14 +332,8 @@ test_expect_success 'a bad inline private key is never echoed' '
 test_expect_success 'refuses input over 16 MiB, from a file or a pipe' '
 	cd "$R" &&
 	{ cat node.yaml; head -c $((16 << 20)) /dev/zero | tr "\0" "#"; } >big.yaml &&
-	test_expect_code 1 anemone-render big.yaml >out 2>err &&
-	test_cmp /dev/null out &&
-	echo "anemone-render: big.yaml: input too large (more than 16 MiB)" >expect &&
-	test_cmp expect err &&
-	test_expect_code 1 anemone-render <big.yaml >out 2>err &&
-	test_cmp /dev/null out &&
-	echo "anemone-render: <stdin>: input too large (more than 16 MiB)" >expect &&
-	test_cmp expect err &&
+	refuses "anemone-render: big.yaml: input too large (more than 16 MiB)" anemone-render big.yaml &&
+	refuses "anemone-render: <stdin>: input too large (more than 16 MiB)" anemone-render <big.yaml &&
 	rm -f big.yaml
 '
 
@@ -353,36 +344,24 @@ test_expect_success 'refuses an alias bomb without expanding it' '
 	b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
 	c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
 	END
-	test_expect_code 1 anemone-render bomb.yaml >out 2>err &&
-	test_cmp /dev/null out &&
-	echo "anemone-render: bomb.yaml:1:4: YAML anchors are not allowed" >expect &&
-	test_cmp expect err
+	refuses "anemone-render: bomb.yaml:1:4: YAML anchors are not allowed" anemone-render bomb.yaml
 '
 
 test_expect_success 'refuses nesting deeper than 64 levels' '
 	cd "$R" &&
 	printf "%070d\n" 0 | tr 0 "[" >deep.yaml &&
-	test_expect_code 1 anemone-render deep.yaml >out 2>err &&
-	test_cmp /dev/null out &&
-	echo "anemone-render: deep.yaml:1:65: nested too deeply (more than 64 levels)" >expect &&
-	test_cmp expect err
+	refuses "anemone-render: deep.yaml:1:65: nested too deeply (more than 64 levels)" anemone-render deep.yaml
 '
 
 test_expect_success 'refuses a control character with its place' '
 	cd "$R" &&
 	printf "interface:\n  address: 1\001\n" >ctl.yaml &&
-	test_expect_code 1 anemone-render ctl.yaml >out 2>err &&
-	test_cmp /dev/null out &&
-	echo "anemone-render: ctl.yaml:2:13: YAML: control characters are not allowed" >expect &&
-	test_cmp expect err
+	refuses "anemone-render: ctl.yaml:2:13: YAML: control characters are not allowed" anemone-render ctl.yaml
 '
 
 test_expect_success 'a missing input file' '
 	cd "$R" &&
-	test_expect_code 1 anemone-render nosuch.yaml >out 2>err &&
-	test_cmp /dev/null out &&
-	echo "anemone-render: nosuch.yaml: No such file or directory" >expect &&
-	test_cmp expect err
+	refuses "anemone-render: nosuch.yaml: No such file or directory" anemone-render nosuch.yaml
 '
 
 test_expect_success 'usage errors exit 2' '
@@ -404,26 +383,39 @@ test_expect_success 'usage errors exit 2' '
 
 # --- wg as the oracle -------------------------------------------------
 
-# wgnorm FILE: what wg setconf keeps, one canonical line per setting
-# (wg-quick-only keys and comments gone, sections kept in order, keys
-# sorted within a section, allowed IPs sorted).
+# wgnorm FILE: what wg setconf keeps, in a canonical order: wg-quick-only
+# keys and comments dropped, the interface first, keys sorted within each
+# section, allowed IPs sorted, peers sorted (wireguard-go lists its peers
+# in no fixed order).
 wgnorm() {
 	awk '
+	function sort(v, k,   i, j, t) {
+		for (i = 1; i <= k; i++)
+			for (j = i + 1; j <= k; j++)
+				if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+	}
+	function flush(   i, line) {
+		if (hdr == "") return
+		sort(body, n)
+		line = hdr
+		for (i = 1; i <= n; i++) line = line "|" body[i]
+		print (hdr == "[Interface]" ? "0" : "1") line
+		hdr = ""; n = 0
+	}
 	/^[ \t]*(#|$)/ { next }
-	/^\[/ { s++; print s "\t0" $0; next }
+	/^\[/ { flush(); hdr = $0; next }
 	/^(Address|MTU|DNS|Table|SaveConfig|PreUp|PostUp|PreDown|PostDown) =/ { next }
 	/^AllowedIPs = / {
-		n = split(substr($0, 14), a, /, */)
-		for (i = 1; i <= n; i++)
-			for (j = i + 1; j <= n; j++)
-				if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
-		line = "AllowedIPs = " a[1]
-		for (i = 2; i <= n; i++) line = line ", " a[i]
-		print s "\t1" line
+		k = split(substr($0, 14), ips, /, */)
+		sort(ips, k)
+		line = "AllowedIPs = " ips[1]
+		for (i = 2; i <= k; i++) line = line ", " ips[i]
+		body[++n] = line
 		next
 	}
-	{ print s "\t1" $0 }
-	' "$1" | sort -t "	" -k1,1n -k2 | cut -f2- | cut -c2-
+	{ body[++n] = $0 }
+	END { flush() }
+	' "$1" | sort | cut -c2- | tr "|" "\n"
 }
 
 # wg_up NS IFNAME: a wireguard-go device in namespace NS, killed at exit
@@ -433,7 +425,9 @@ wg_up() {
 		ip netns exec "$1" wireguard-go "$2" >/dev/null 2>&1 &
 	pid=$!
 	at_exit "kill $pid; sleep 0.2; kill -9 $pid; rm -f /var/run/wireguard/$2.sock"
-	wait_for 10 test -S "/var/run/wireguard/$2.sock"
+	# the socket file appears before wireguard-go accepts on it; until it
+	# does, wg falls back to the kernel ("Protocol not supported")
+	wait_for 10 wg show "$2" listen-port
 }
 
 oracle='wg setconf accepts the output; wg showconf agrees'
@@ -477,10 +471,11 @@ else
 		PublicKey = ZbRny0F/o72Iw1EZ/ZTMXzfTNZXVn9PIzkDDR/MEE1g=
 		AllowedIPs = 10.8.0.4/32
 		END
-		test_cmp expect shown &&
-		wgnorm "$IF1.conf" >want &&
+		wgnorm expect >want &&
 		wgnorm shown >got &&
-		test_cmp want got
+		test_cmp want got &&
+		wgnorm "$IF1.conf" >rendered &&
+		test_cmp rendered got
 	'
 
 	netns_pair NSA NSB
