@@ -54,6 +54,8 @@ FUZZDRV  := $(FUZZSRC:fuzz/fuzz-%.c=$(O)/fuzzdrv/%)
 
 .PHONY: all check install deps bench fuzz demo clean unit fuzzdrv build-check
 .DELETE_ON_ERROR:
+# keep the objects of unit tests and fuzz drivers (pattern-rule intermediates)
+.SECONDARY:
 
 all: $(BINS)
 

@@ -45,23 +45,46 @@ nl_close(struct nl *nl)
 	memset(nl, 0, sizeof(*nl));
 }
 
+struct wrap {
+	mnl_cb_t cb;
+	void *data;
+	int failed;
+};
+
+/* Remember whether the caller's callback failed (its lasterr stands). */
+static int
+wrap_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct wrap *w = data;
+	int r = w->cb ? w->cb(nlh, w->data) : MNL_CB_OK;
+
+	if (r == MNL_CB_ERROR)
+		w->failed = 1;
+	return r;
+}
+
 int
 nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
     const char *what)
 {
+	struct wrap w = { cb, data, 0 };
+	uint32_t seq = ++nl->seq;
 	ssize_t n;
 	int rc;
 
+	/* NLH may live in nl->buf, which the replies overwrite: keep SEQ */
 	nlh->nlmsg_flags |= NLM_F_ACK;
-	nlh->nlmsg_seq = ++nl->seq;
+	nlh->nlmsg_seq = seq;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return fail_errno("%s: netlink send", what);
 	for (;;) {
 		n = mnl_socket_recvfrom(nl->sock, nl->buf, nl->bufsize);
 		if (n < 0)
 			return fail_errno("%s: netlink receive", what);
-		rc = mnl_cb_run(nl->buf, (size_t)n, nlh->nlmsg_seq, nl->portid,
-		    cb, data);
+		rc = mnl_cb_run(nl->buf, (size_t)n, seq, nl->portid,
+		    wrap_cb, &w);
+		if (rc < 0 && w.failed)
+			return -1;
 		if (rc < 0)
 			return fail_errno("%s", what);
 		if (rc == MNL_CB_STOP)

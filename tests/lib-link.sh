@@ -3,8 +3,13 @@
 #   link_keys                 fixed test keys K1..K5 (private), P1..P5 (public)
 #   wg_state NS IF            `wg showconf` with peer sections sorted
 #   link_forget NS IF         at exit: delete IF in NS and its UAPI socket
+#   link_confs DIR            write DIR/a.conf, b.conf (two ends of a tunnel)
+#                             and a2.conf (a.conf after a targeted change)
+#
+# link_keys and link_confs also run inside the kernel test's VM (busybox sh).
 
-export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
+WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD=1
+export WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD
 
 link_keys() {
 	K1=4C1b66jBSi5oRsN/YOVfIJMpWYF75olLsQC76xSFU0o=
@@ -26,4 +31,56 @@ wg_state() {
 
 link_forget() {
 	at_exit "ip netns exec '$1' anemone-link -d '$2'; rm -f '/var/run/wireguard/$2.sock'"
+}
+
+link_confs() {
+	cat >"$1/a.conf" <<EOF
+[Interface]
+PrivateKey = $K1
+ListenPort = 51820
+Address = 10.8.0.1/24
+MTU = 1400
+
+[Peer]
+# bob
+PublicKey = $P2
+Endpoint = 192.0.2.2:51820
+AllowedIPs = 10.8.0.2/32, 10.9.2.0/24
+
+[Peer]
+# carol
+PublicKey = $P3
+Endpoint = 192.0.2.3:51820
+AllowedIPs = 10.8.0.3/32
+
+[Peer]
+# dave
+PublicKey = $P4
+Endpoint = 192.0.2.4:51820
+AllowedIPs = 10.9.4.0/24
+PersistentKeepalive = 30
+EOF
+	cat >"$1/b.conf" <<EOF
+[Interface]
+PrivateKey = $K2
+ListenPort = 51820
+Address = 10.8.0.2/24
+
+[Peer]
+PublicKey = $P1
+Endpoint = 192.0.2.1:51820
+AllowedIPs = 10.8.0.1/32
+EOF
+	# A after the change: carol moved, dave gone, erin new, an IPv6 address
+	sed -e 's/192.0.2.3:51820/192.0.2.33:51820/' -e '/# dave/,$d' \
+		-e 's|^Address = 10.8.0.1/24|Address = 10.8.0.1/24, fd00:8::1/64|' \
+		"$1/a.conf" >"$1/a2.conf"
+	cat >>"$1/a2.conf" <<EOF
+# erin
+PublicKey = $P5
+PresharedKey = $PSK
+Endpoint = 192.0.2.5:51820
+AllowedIPs = 10.8.0.5/32, 10.9.5.0/24
+PersistentKeepalive = 25
+EOF
 }

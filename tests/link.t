@@ -13,57 +13,7 @@ IB=$(uniq_name lb)
 link_forget "$A" "$IA"
 link_forget "$B" "$IB"
 
-cat >"$T/a.conf" <<EOF
-[Interface]
-PrivateKey = $K1
-ListenPort = 51820
-Address = 10.8.0.1/24
-MTU = 1400
-
-[Peer]
-# bob
-PublicKey = $P2
-Endpoint = 192.0.2.2:51820
-AllowedIPs = 10.8.0.2/32, 10.9.2.0/24
-
-[Peer]
-# carol
-PublicKey = $P3
-Endpoint = 192.0.2.3:51820
-AllowedIPs = 10.8.0.3/32
-
-[Peer]
-# dave
-PublicKey = $P4
-Endpoint = 192.0.2.4:51820
-AllowedIPs = 10.9.4.0/24
-PersistentKeepalive = 30
-EOF
-
-cat >"$T/b.conf" <<EOF
-[Interface]
-PrivateKey = $K2
-ListenPort = 51820
-Address = 10.8.0.2/24
-
-[Peer]
-PublicKey = $P1
-Endpoint = 192.0.2.1:51820
-AllowedIPs = 10.8.0.1/32
-EOF
-
-# A after the change: carol moved, dave gone, erin new, an IPv6 address
-sed -e 's/192.0.2.3:51820/192.0.2.33:51820/' -e '/# dave/,$d' \
-	-e 's|^Address = 10.8.0.1/24|Address = 10.8.0.1/24, fd00:8::1/64|' \
-	"$T/a.conf" >"$T/a2.conf"
-cat >>"$T/a2.conf" <<EOF
-# erin
-PublicKey = $P5
-PresharedKey = $PSK
-Endpoint = 192.0.2.5:51820
-AllowedIPs = 10.8.0.5/32, 10.9.5.0/24
-PersistentKeepalive = 25
-EOF
+link_confs "$T"
 
 link() { ip netns exec "$1" anemone-link "${@:2}"; }
 handshake() {
