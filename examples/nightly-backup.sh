@@ -48,12 +48,12 @@ for f in $FRIENDS; do
 	fi
 	# tar's status through the pipe: 1 is "a file changed as we read
 	# it" (a backup of a live system), 2 or more a failure
-	if { tar -C / -cf - "$@" 2>>"$log"; echo $? >"$log.tar"; } |
+	if id=$({ tar -C / -cf - "$@" 2>>"$log"; echo $? >"$log.tar"; } |
 	    anemone-push -q -k "$KEYFILE" ${SSH_KEY:+-i "$SSH_KEY"} \
 	    ${KNOWN_HOSTS:+-o known_hosts="$KNOWN_HOSTS"} \
-	    "$repo" "$NAME" >>"$log" 2>&1; then
+	    "$repo" "$NAME" 2>>"$log"); then
 		if [ "$(cat "$log.tar")" -le 1 ]; then
-			echo "$peer: ok" >>"$log"
+			echo "$peer: ok, snapshot $NAME@$id" >>"$log"
 		else
 			echo "$peer: tar failed, the snapshot is incomplete" >>"$log"
 			status=1

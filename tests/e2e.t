@@ -14,8 +14,9 @@ require_root
 require_cmd ip wireguard-go wg ping perl \
 	anemone-keygen anemone-render anemone-link anemone-probe \
 	anemone-push anemone-pull
-
-umask 077
+# (until the sftp options land on main: then this line goes)
+anemone-push -i x -o timeout=1 2>&1 | grep -q "invalid option" &&
+	skip_all "anemone-push has no -i/-o yet"
 
 # ---- the internet: a bridge in its own namespace, one veth per box ----
 netns_new NET
@@ -45,7 +46,7 @@ on() { # NODE CMD...: run CMD in NODE's namespace and folder
 
 # the node's config from the shared mesh file, applied
 relink() { # NODE
-	on "$1" sh -c "anemone-render -n $1 -k wg.key ../mesh.yaml >wg0.conf &&
+	on "$1" sh -c "umask 077; anemone-render -n $1 -k wg.key ../mesh.yaml >wg0.conf &&
 		anemone-link -f wg0.conf ${IF[$1]}"
 }
 
@@ -57,10 +58,11 @@ handshake() { # NODE PEER
 
 test_expect_success 'keys for every box (anemone-keygen)' '
 	for node in home alice bob; do
-		on $node sh -c "anemone-keygen >wg.key && anemone-keygen -p <wg.key >wg.pub" &&
+		on $node sh -c "umask 077; anemone-keygen >wg.key" &&
+		on $node sh -c "anemone-keygen -p <wg.key >wg.pub" &&
 		test $(wc -c <$node/wg.pub) = 45 || return 1
 	done &&
-	on home anemone-keygen -t repo >home/repo.key &&
+	(umask 077; on home anemone-keygen -t repo >home/repo.key) &&
 	mkdir -p keys &&
 	anemone-keygen -t ssh -f keys/client -C home &&
 	ssh-keygen -q -t ed25519 -N "" -C alice -f keys/host &&
@@ -201,7 +203,7 @@ test_expect_success 'alice away: probe down (exit 1), push fails within its time
 		"$URL" home <stream >out 2>err &&
 	elapsed=$(($(date +%s) - start)) &&
 	test_must_be_empty out &&
-	echo "anemone-push: $URL: no answer from the server for 5 seconds (connection timed out)" >expect &&
+	echo "anemone-push: nobody@10.8.0.2:2222: cannot connect: Connection timed out" >expect &&
 	test_cmp expect err &&
 	test "$elapsed" -lt 30
 '
@@ -239,11 +241,10 @@ test_expect_success 'examples/nightly-backup.sh: alice up, backed up' '
 	ANEMONE_BACKUP_CONF=$T/backup.conf on home \
 		sh "$TOP/examples/nightly-backup.sh" >out 2>err &&
 	test_must_be_empty err &&
-	echo "alice: ok" >expect &&
+	pull -l "$URL" home-nightly | cut -f1,2 >got &&
+	test $(wc -l <got) = 1 &&
+	echo "alice: ok, snapshot home-nightly@$(cut -f1 got)" >expect &&
 	test_cmp expect out &&
-	pull -l "$URL" home-nightly | cut -f2 >got &&
-	echo home-nightly >expect &&
-	test_cmp expect got &&
 	mkdir nightly &&
 	pull "$URL" home-nightly | tar -C nightly -xf - &&
 	diff -r data "nightly${T}/data"
@@ -255,8 +256,9 @@ test_expect_success 'examples/nightly-backup.sh: a friend who is down fails the 
 	ANEMONE_BACKUP_CONF=$T/backup2.conf test_expect_code 1 on home \
 		sh "$TOP/examples/nightly-backup.sh" >out 2>err &&
 	test_must_be_empty err &&
-	printf "alice: ok\nbob: down, skipped\n" >expect &&
-	test_cmp expect out
+	sed "s/@[0-9a-f]\{16\}\$/@ID/" out >got &&
+	printf "alice: ok, snapshot home-nightly@ID\nbob: down, skipped\n" >expect &&
+	test_cmp expect got
 '
 
 done_testing
