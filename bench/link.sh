@@ -51,12 +51,17 @@ sed 's|^\[Interface\]$|[Interface]\nAddress = 10.64.0.1/10|' "$tmp/wg.conf" >"$t
 now() { date +%s%N; }
 ms() { echo $((($2 - $1) / 1000000)); }
 
-# fresh NAME: start wireguard-go in the namespace, wait for its socket
+# fresh NAME: start wireguard-go in the namespace, wait for its socket;
+# both tools then get the same kind of device: up, with its address
 fresh() {
 	WG_PROCESS_FOREGROUND=1 ip netns exec "$ns" wireguard-go "$1" >/dev/null 2>&1 &
 	pids="$pids $!"
 	for _ in $(seq 100); do
-		[ -S "/var/run/wireguard/$1.sock" ] && return 0
+		if [ -S "/var/run/wireguard/$1.sock" ]; then
+			ip -n "$ns" addr add 10.64.0.1/10 dev "$1"
+			ip -n "$ns" link set "$1" up
+			return 0
+		fi
 		sleep 0.05
 	done
 	echo "link bench: wireguard-go $1 did not start" >&2
