@@ -5,7 +5,7 @@
 #                   man lint and the shell suite, all under prove
 #   make install    PREFIX (/usr/local) and DESTDIR honoured
 #   make deps       install the Debian packages in scripts/packages.txt
-#   make bench      run bench/*.sh (each prints its own side-by-side table)
+#   make bench      run bench/*.sh, one summary table into docs/BENCHMARKS.md
 #   make fuzz       libFuzzer targets with clang into build/fuzz
 #   make demo       the two-node demo (scripts/demo.sh)
 #
@@ -100,9 +100,7 @@ check: deps
 	ANEMONE_BUILD=$(CURDIR)/build/asan prove -e '' -j$(JOBS) tests/*.t
 
 bench: all
-	@set -e; for b in bench/*.sh; do \
-		[ -e "$$b" ] || continue; \
-		echo "== $$b"; ANEMONE_BUILD=$(CURDIR)/build/rel bash "$$b"; done
+	ANEMONE_BUILD=$(CURDIR)/build/rel bash scripts/bench.sh
 
 fuzz:
 	$(MAKE) O=build/fuzz CC=clang FUZZ=1 $(FUZZSRC:fuzz/fuzz-%.c=build/fuzz/fuzzer/%)

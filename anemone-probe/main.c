@@ -288,7 +288,7 @@ refresh(const char *ifname, struct row *rows, size_t n)
 	struct wg_device *dev;
 	size_t i, k;
 
-	if (uapi_get(ifname, &dev) < 0)
+	if (wgdev_get(ifname, &dev) < 0)
 		errx(2, "%s", lasterr());
 	for (i = 0; i < n; i++)
 		for (k = 0; k < dev->n_peers; k++)
@@ -333,9 +333,12 @@ main(int argc, char **argv)
 	if (argc < 1)
 		usage();
 	ifname = argv[0];
+	if (strlen(ifname) >= IFNAMSIZ)
+		errx(2, "%s: interface name too long (at most %d characters)",
+		    ifname, IFNAMSIZ - 1);
 	if (o.config != NULL && load_config(o.config, ifname, &cfg) < 0)
 		errx(2, "%s", lasterr());
-	if (uapi_get(ifname, &dev) < 0)
+	if (wgdev_get(ifname, &dev) < 0)
 		errx(2, "%s", lasterr());
 	rows = make_rows(dev, cfg, argv + 1, argc - 1, &n);
 	check(rows, n, &o);

@@ -277,24 +277,44 @@ peer_key(struct wgconf *c, const char *key, const char *v, size_t len,
 	return 0;
 }
 
-/* "# alice" at the top of a [Peer] section names it. */
-static int
-peer_comment(struct wgconf *c, const char *s, size_t len)
+/* The text of comment S (LEN bytes) if it can be a peer name, else NULL. */
+static const char *
+comment_name(const char *s, size_t len, size_t *out)
 {
-	struct wg_peer *p = &c->dev->peers[c->dev->n_peers - 1];
-
 	while (len > 0 && (is_space(*s) || *s == '#')) {
 		s++;
 		len--;
 	}
 	while (len > 0 && is_space(s[len - 1]))
 		len--;
-	if (len == 0 || len > 64 || p->name != NULL)
-		return 0;
+	if (len == 0 || len > WGCONF_MAX_NAME)
+		return NULL;
 	for (size_t i = 0; i < len; i++)
 		if (!isprint((unsigned char)s[i]))
-			return 0;	/* an ordinary comment, not a name */
-	if ((p->name = strndup(s, len)) == NULL)
+			return NULL;	/* an ordinary comment, not a name */
+	*out = len;
+	return s;
+}
+
+/*
+ * "# alice" names a peer: at the top of its [Peer] section, or on the
+ * line just before its [Peer] header (as anemone-render writes it).
+ */
+static int
+peer_comment(struct wgconf *c, const char *s, size_t len)
+{
+	struct wg_peer *p;
+
+	if ((s = comment_name(s, len, &len)) == NULL)
+		return 0;
+	if (c->section != SEC_PEER || c->peer_has_key) {
+		memcpy(c->pending, s, len);
+		c->pending[len] = '\0';
+		c->pending_line = c->line;
+		return 0;
+	}
+	p = &c->dev->peers[c->dev->n_peers - 1];
+	if (p->name == NULL && (p->name = strndup(s, len)) == NULL)
 		return fail_errno("strdup");
 	return 0;
 }
@@ -330,6 +350,9 @@ section(struct wgconf *c, const char *s, size_t len)
 		if (wgdev_add_peer(d) == NULL)
 			return -1;
 		c->peer_lines[d->n_peers - 1] = c->line;
+		if (c->pending_line != 0 && c->pending_line == c->line - 1 &&
+		    (d->peers[d->n_peers - 1].name = strdup(c->pending)) == NULL)
+			return fail_errno("strdup");
 		c->section = SEC_PEER;
 		c->peer_seen = 0;
 		c->peer_has_key = 0;
@@ -355,11 +378,8 @@ wgconf_line(struct wgconf *c, const char *line, size_t len)
 		    c->line, WGCONF_MAX_LINE);
 	while (b < len && is_space(line[b]))
 		b++;
-	if (b < len && line[b] == '#') {
-		if (c->section == SEC_PEER && !c->peer_has_key)
-			return peer_comment(c, line + b, len - b);
-		return 0;
-	}
+	if (b < len && line[b] == '#')
+		return peer_comment(c, line + b, len - b);
 	e = (hash = memchr(line, '#', len)) ? (size_t)(hash - line) : len;
 	while (e > b && is_space(line[e - 1]))
 		e--;

@@ -5,8 +5,9 @@
  * Errors name the place, "FILE:LINE:COL: message", and never quote key
  * material.  Keys wg-quick would act on but anemone-link does not (DNS,
  * Table, PreUp, PostUp, PreDown, PostDown, SaveConfig) are refused.
- * A comment line at the top of a [Peer] section ("# alice") names that
- * peer (peer->name).  Endpoints are kept as text; numeric ones are also
+ * A comment line ("# alice") at the top of a [Peer] section, or on the
+ * line just before its header, names that peer (peer->name); the one
+ * before the header wins.  Endpoints are kept as text; numeric ones are also
  * parsed, host names are left to wgconf_resolve().
  */
 #ifndef ANEMONE_WGCONF_H
@@ -17,6 +18,7 @@
 #include "wgdev.h"
 
 #define WGCONF_MAX_LINE 4096
+#define WGCONF_MAX_NAME 64
 
 struct wgconf {
 	struct wg_device *dev;
@@ -29,6 +31,8 @@ struct wgconf {
 	size_t cap_lines;
 	uint32_t seen;			/* interface keys already given */
 	uint32_t peer_seen;		/* current peer's keys already given */
+	unsigned pending_line;		/* line of the last comment outside */
+	char pending[WGCONF_MAX_NAME + 1]; /* a new peer, and its text */
 };
 
 /* Start parsing FILE (a name for messages) into a device named IFNAME. */

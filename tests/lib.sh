@@ -146,10 +146,14 @@ done_testing() {
 }
 
 # Unique, short names: namespaces and wireguard-go sockets are global.
-_uniq_seq=0
+# The count lives in a file: uniq_name is mostly called as $(uniq_name X),
+# a subshell, where a shell variable would never get past 1.
 uniq_name() {
-	_uniq_seq=$((_uniq_seq + 1))
-	printf '%s%x%x%x' "$1" $(($$ % 65536)) $((RANDOM % 256)) $_uniq_seq
+	local seq=0
+	[ -s "$T/.uniq_seq" ] && read -r seq <"$T/.uniq_seq"
+	seq=$((seq + 1))
+	echo "$seq" >"$T/.uniq_seq"
+	printf '%s%x%x%x' "$1" $(($$ % 65536)) $((RANDOM % 256)) $seq
 }
 
 netns_new() {

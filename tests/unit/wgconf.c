@@ -35,6 +35,19 @@ static const char good[] =
     "AllowedIPs =\n"
     "Endpoint = [2001:db8::1]:7\n";
 
+/* names as anemone-render writes them: the comment before [Peer] */
+static const char rendered[] =
+    "[Interface]\n"
+    "PrivateKey = " PRIV "\n"
+    "# alice\n"
+    "[Peer]\n"
+    "# not the name\n"
+    "PublicKey = " PUB1 "\n"
+    "# bob\n"
+    "\n"
+    "[Peer]\n"
+    "PublicKey = " PUB2 "\n";
+
 static struct {
 	const char *text, *err;
 } bad[] = {
@@ -135,6 +148,15 @@ main(void)
 	is_int(ntohs(d->peers[0].endpoint.in.sin_port), 51820, "port");
 	is_int(d->peers[1].endpoint.sa.sa_family, AF_INET6, "v6 endpoint");
 	is_int(d->peers[1].n_allowedips, 0, "empty AllowedIPs");
+	wgdev_free(d);
+
+	d = NULL;
+	ok(wgconf_parse("r.conf", rendered, sizeof(rendered) - 1, "wg0",
+	    &d) == 0, "rendered config parses (%s)", lasterr());
+	ok(d && d->peers[0].name && strcmp(d->peers[0].name, "alice") == 0,
+	    "a comment just before [Peer] names it, before one at its top");
+	ok(d && d->peers[1].name == NULL,
+	    "a comment with a blank line before [Peer] names nothing");
 	wgdev_free(d);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

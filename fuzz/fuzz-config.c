@@ -1,0 +1,16 @@
+/* libFuzzer target: the repository config parser. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct repo_config c;
+
+	config_parse(data, size, &c);
+	return 0;
+}

@@ -1,0 +1,98 @@
+# tests/lib-sftp.sh: a real OpenSSH sshd for the SFTP tests, sourced after
+# tests/lib.sh.  Never the host's sshd: each test file starts its own, in
+# a namespace it made, with its own config, host key, port and keys, in a
+# private mount namespace (a tmpfs on /mnt holds everything the server
+# sees; another on /run gives it /run/sshd), killed by PID at exit.
+#
+#   sftp_setup                 namespaces $CL (client, 192.0.2.1) and $SV
+#                              (server, 192.0.2.2), keys in $T/keys:
+#                              client key $KEY, a second key $KEY2,
+#                              known_hosts $KNOWN (empty)
+#   sshd_start [SIZE] [MODE]   start sshd on 192.0.2.2:$SSHD_PORT; the
+#                              server's /mnt is a tmpfs of SIZE (default
+#                              256m).  MODE "root" (default): root logs in
+#                              with $KEY, repository /mnt/repo; MODE
+#                              "friend": the shipped friend config via
+#                              scripts/friend-sshd.sh, user nobody, chroot
+#                              /mnt/chroot, repository /repo in it.
+#                              Sets $SSHD_PID, $SRV (the server's /mnt seen
+#                              from here), $URL (the repository URL).
+#   sshd_stop                  kill it (by PID) and wait
+#   sshd_sessions              PIDs of its per-connection children
+#   on_client CMD...           run CMD in the client namespace
+#   known_host                 print the known_hosts line for the server
+
+require_root
+require_cmd ip ssh-keygen /usr/sbin/sshd sftp unshare
+
+SSHD_PORT=2222
+
+sftp_setup() {
+	netns_pair CL SV || return 1
+	mkdir -p "$T/keys" "$HOME/.ssh"
+	ssh-keygen -q -t ed25519 -N '' -C anemone-test -f "$T/keys/client"
+	ssh-keygen -q -t ed25519 -N '' -C other -f "$T/keys/other"
+	ssh-keygen -q -t ed25519 -N '' -C host -f "$T/keys/host"
+	ssh-keygen -q -t ed25519 -N '' -C host2 -f "$T/keys/host2"
+	KEY=$T/keys/client KEY2=$T/keys/other KNOWN=$T/keys/known_hosts
+	: >"$KNOWN"
+}
+
+known_host() {
+	printf '[192.0.2.2]:%s %s\n' "$SSHD_PORT" "$(cut -d' ' -f1-2 "$T/keys/${1:-host}.pub")"
+}
+
+on_client() { ip netns exec "$CL" "$@"; }
+
+sshd_start() {
+	local size=${1:-256m} mode=${2:-root} hostkey=${3:-host} conf=$T/sshd_config
+	if [ "$mode" = friend ]; then
+		"$TOP/scripts/friend-sshd.sh" -a 192.0.2.2 -p "$SSHD_PORT" \
+		    -u nobody -r /mnt/chroot -k /mnt/etc/host \
+		    -A /mnt/keys/nobody >"$conf" || return 1
+		URL=sftp://nobody@192.0.2.2:$SSHD_PORT/repo
+	else
+		cat >"$conf" <<-EOF
+		ListenAddress 192.0.2.2:$SSHD_PORT
+		HostKey /mnt/etc/host
+		PidFile none
+		UsePAM no
+		StrictModes no
+		AuthorizedKeysFile /mnt/keys/%u
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin prohibit-password
+		Subsystem sftp internal-sftp
+		MaxStartups 64
+		MaxSessions 64
+		LogLevel VERBOSE
+		EOF
+		URL=sftp://root@192.0.2.2:$SSHD_PORT/mnt/repo
+	fi
+	cat >"$T/sshd-run.sh" <<-EOF
+	set -e
+	mount -t tmpfs -o size=$size,mode=0755 anemone-srv /mnt
+	mount -t tmpfs -o size=1m,mode=0755 anemone-run /run
+	mkdir -p /run/sshd /mnt/etc /mnt/keys /mnt/repo /mnt/chroot/repo
+	install -m 0600 "$T/keys/$hostkey" /mnt/etc/host
+	install -m 0644 "$T/keys/client.pub" /mnt/keys/root
+	install -m 0644 "$T/keys/client.pub" /mnt/keys/nobody
+	chown nobody: /mnt/chroot/repo
+	exec /usr/sbin/sshd -D -e -f "$conf"
+	EOF
+	spawn_bg SSHD_PID ip netns exec "$SV" bash "$T/sshd-run.sh" 2>>"$T/sshd.log"
+	SRV=/proc/$SSHD_PID/root/mnt
+	wait_for 10 on_client bash -c "exec 3<>/dev/tcp/192.0.2.2/$SSHD_PORT" || {
+		cat "$T/sshd.log" >&2
+		return 1
+	}
+}
+
+sshd_sessions() { pgrep -P "$SSHD_PID" || true; }
+
+sshd_stop() {
+	[ -n "${SSHD_PID:-}" ] || return 0
+	kill "$SSHD_PID" 2>/dev/null
+	wait "$SSHD_PID" 2>/dev/null
+	SSHD_PID=
+}
