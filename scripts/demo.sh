@@ -212,22 +212,22 @@ say "# the shipped drop-in: chroot, SFTP only, append-only (no remove, no rename
 on alice "grep -v -e '^#' -e '^\$' '$TOP/examples/sshd_config.d/anemone.conf'"
 say "# (the demo borrows the user 'nobody' instead of adding an 'anemone' user;"
 say "#  its sshd runs in a private mount namespace: a tmpfs on /srv holds the"
-say "#  chroot /srv/anemone, the repository /srv/anemone/home is a bind mount"
+say "#  chroot /srv/anemone, the repository /srv/anemone/repo is a bind mount"
 say "#  of $D/alice/store, and /run/sshd is a tmpfs too)"
 on alice 'ssh-keygen -q -t ed25519 -N "" -C alice -f ssh_host_ed25519_key'
 on alice "'$TOP/scripts/friend-sshd.sh' -a 10.8.0.2 -p 2222 -u nobody -r /srv/anemone -k /srv/etc/ssh_host_ed25519_key -A /srv/etc/anemone_authorized_keys > sshd_config"
+say "# the repository's folders, made beforehand (the user cannot make usable ones)"
+on alice 'mkdir -p store/packs store/index store/snapshots && chown -R nobody: store'
 cp "$D/home/id_anemone.pub" "$D/alice/authorized_keys"
-mkdir -p "$D/alice/store"
-chown nobody: "$D/alice/store"
 cat >"$D/alice/sshd.sh" <<END
 set -e
 mount -t tmpfs -o size=1m,mode=0755 anemone-demo /run
 mkdir -p /run/sshd
 mount -t tmpfs -o size=1m,mode=0755 anemone-demo /srv
-mkdir -p /srv/etc /srv/anemone/home
+mkdir -p /srv/etc /srv/anemone/repo
 install -m 0600 '$D/alice/ssh_host_ed25519_key' /srv/etc/
 install -m 0644 '$D/alice/authorized_keys' /srv/etc/anemone_authorized_keys
-mount --bind '$D/alice/store' /srv/anemone/home
+mount --bind '$D/alice/store' /srv/anemone/repo
 exec /usr/sbin/sshd -D -e -f '$D/alice/sshd_config'
 END
 echo "alice# /usr/sbin/sshd -D -e -f sshd_config &"
@@ -252,8 +252,8 @@ on home "anemone-probe -c wg0.conf $IF_HOME"
 # ---- 5. back up, twice; restore ------------------------------------------------
 
 step "5. Back up home's data to alice through the tunnel, twice; restore it"
-REPO=sftp://nobody@10.8.0.2:2222/home
-SFTP="-i id_anemone -K known_hosts"
+REPO=sftp://nobody@10.8.0.2:2222/repo
+SFTP="-i id_anemone -o known_hosts=known_hosts"
 photos=$(((DEMO_MB - 8) / 16))
 [ "$photos" -ge 2 ] || photos=2
 say "# sample data, made here: real text files (headers and licences),"
@@ -263,10 +263,10 @@ on home "mkdir -p data/docs data/photos data/old && cp -a /usr/include/linux /us
 on home "for i in \$(seq -w $photos); do head -c 16M /dev/urandom > data/photos/img-\$i.raw; done"
 on home 'cp "data/photos/$(ls data/photos | head -n 1)" data/old/ && du -sh data && find data -type f | wc -l'
 on home "tar -C data -c . | anemone-push -k repo.key $SFTP $REPO home"
-on alice 'du -sh store'
+on alice "du -sh store"
 say "# the same data again: every chunk is already at alice, almost nothing is sent"
 on home "tar -C data -c . | anemone-push -k repo.key $SFTP $REPO home"
-on alice 'du -sh store'
+on alice "du -sh store"
 on home "anemone-pull -l -k repo.key $SFTP $REPO"
 on home "mkdir restore && anemone-pull -k repo.key $SFTP $REPO home | tar -C restore -x"
 say "# compare every file's SHA-256"
