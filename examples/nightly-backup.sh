@@ -1,35 +1,63 @@
 #!/bin/sh
 # nightly-backup.sh: back up DATA to every friend that is up right now.
 #
-# Reads /etc/anemone/backup.conf (shell syntax) for:
+# Reads /etc/anemone/backup.conf (shell syntax; ANEMONE_BACKUP_CONF names
+# another file) for:
 #   IFACE=wg0                         the WireGuard interface
-#   MESH=/etc/anemone/mesh.yaml       names peers for anemone-probe -c
+#   WGCONF=/etc/anemone/wg0.conf      the rendered config: names the peers
+#                                     for anemone-probe -c
 #   NAME=$(hostname)                  the snapshot name
-#   DATA="/home /etc"                 what to back up
+#   DATA="/home /etc"                 what to back up (absolute paths)
 #   KEYFILE=/etc/anemone/repo.key     the repository key
-#   FRIENDS="alice=sftp://backup@10.8.0.2:2222/home bob=sftp://..."
-#   MAILTO=you@example.org            optional: mail on failure
+#   SSH_KEY=/root/.ssh/anemone        optional: the SSH key for the friends
+#   KNOWN_HOSTS=/etc/anemone/known_hosts  optional: their host keys
+#   FRIENDS="alice=sftp://anemone@10.8.0.2:2222/home bob=sftp://..."
+#   MAILTO=you@example.org            optional: mail the log on failure
+# A friend who is down is skipped, and counts as a failure.
 # Exit status: 0 when every friend got the backup, 1 otherwise.
 set -u
 conf=${ANEMONE_BACKUP_CONF:-/etc/anemone/backup.conf}
 . "$conf" || exit 1
-: "${IFACE:=wg0}" "${NAME:=$(hostname)}" "${MAILTO:=}"
+: "${IFACE:=wg0}" "${WGCONF:=}" "${NAME:=$(hostname)}" "${MAILTO:=}"
+: "${SSH_KEY:=}" "${KNOWN_HOSTS:=}"
 log=$(mktemp) || exit 1
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log.tar"' EXIT
 status=0
+
+# tar -C / with relative names: restores go wherever tar -x is told
+set -f
+set --
+for d in $DATA; do
+	set -- "$@" "${d#/}"
+done
+set +f
 
 for f in $FRIENDS; do
 	peer=${f%%=*}
 	repo=${f#*=}
-	if ! anemone-probe -q ${MESH:+-c "$MESH"} "$IFACE" "$peer"; then
+	rc=0
+	anemone-probe -q ${WGCONF:+-c "$WGCONF"} "$IFACE" "$peer" 2>>"$log" || rc=$?
+	if [ $rc -eq 1 ]; then
 		echo "$peer: down, skipped" >>"$log"
 		status=1
 		continue
+	elif [ $rc -ne 0 ]; then
+		echo "$peer: anemone-probe failed (exit status $rc), skipped" >>"$log"
+		status=1
+		continue
 	fi
-	# shellcheck disable=SC2086
-	if tar -cf - $DATA 2>>"$log" |
-	    anemone-push -q -k "$KEYFILE" "$repo" "$NAME" >>"$log" 2>&1; then
-		echo "$peer: ok" >>"$log"
+	# tar's status through the pipe: 1 is "a file changed as we read
+	# it" (a backup of a live system), 2 or more a failure
+	if id=$({ tar -C / -cf - "$@" 2>>"$log"; echo $? >"$log.tar"; } |
+	    anemone-push -q -k "$KEYFILE" ${SSH_KEY:+-i "$SSH_KEY"} \
+	    ${KNOWN_HOSTS:+-o known_hosts="$KNOWN_HOSTS"} \
+	    "$repo" "$NAME" 2>>"$log"); then
+		if [ "$(cat "$log.tar")" -le 1 ]; then
+			echo "$peer: ok, snapshot $NAME@$id" >>"$log"
+		else
+			echo "$peer: tar failed, the snapshot is incomplete" >>"$log"
+			status=1
+		fi
 	else
 		echo "$peer: push failed" >>"$log"
 		status=1

@@ -46,19 +46,47 @@ config_check(const struct repo_keys *k, const struct repo_config *c,
 	crypto_generichash(mac, 32, msg, sizeof(msg), k->check, 32);
 }
 
-/* Is the location empty (nothing but hidden files)? */
+static void
+names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Is DIR a folder of the layout that holds nothing (but hidden files)? */
+static int
+layout_dir_empty(struct store *st, const char *dir)
+{
+	char **names;
+	size_t n;
+
+	if (strcmp(dir, "packs") != 0 && strcmp(dir, "index") != 0 &&
+	    strcmp(dir, "snapshots") != 0)
+		return 0;
+	if (store_list(st, dir, &names, &n) < 0)
+		return 0;
+	names_free(names, n);
+	return n == 0;
+}
+
+/*
+ * Is the location empty: nothing but hidden files and the layout's own
+ * folders, empty (an append-only server has them made beforehand)?
+ */
 static int
 store_empty(struct store *st)
 {
 	char **names;
 	size_t n, i;
+	int empty = 1;
 
 	if (store_list(st, ".", &names, &n) < 0)
 		return 1;	/* missing: empty */
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return n == 0;
+	for (i = 0; i < n && empty; i++)
+		empty = layout_dir_empty(st, names[i]);
+	names_free(names, n);
+	return empty;
 }
 
 static int

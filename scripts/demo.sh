@@ -62,7 +62,7 @@ CREATED_NS=
 # ---- teardown: always, whatever happened ---------------------------------
 
 teardown() {
-	local rc=$? ns ifn pids i
+	local rc=$? ns ifn node pids i
 	trap '' INT TERM HUP
 	trap - EXIT
 	printf '\n%s== teardown%s\n' "$B" "$N"
@@ -72,11 +72,11 @@ teardown() {
 	fi
 	for ns in $CREATED_NS; do
 		case $ns in
-		"$NS_HOME") ifn=$IF_HOME ;;
-		*) ifn=$IF_ALICE ;;
+		"$NS_HOME") ifn=$IF_HOME node=home ;;
+		*) ifn=$IF_ALICE node=alice ;;
 		esac
 		if ip -n "$ns" link show "$ifn" >/dev/null 2>&1; then
-			echo "$ns# anemone-link -d $ifn"
+			echo "$node# anemone-link -d $ifn"
 			ip netns exec "$ns" anemone-link -d "$ifn" 2>&1
 		fi
 		# whatever still runs in the namespace, by PID: TERM, then KILL
@@ -199,8 +199,10 @@ peers:
     allowed_ips: 10.8.0.1/32
 EOF
 on home  'cat config.yaml'
-on home  "anemone-render config.yaml | anemone-link $IF_HOME"
-on alice "anemone-render config.yaml | anemone-link $IF_ALICE"
+say "# (wg0.conf, kept with mode 0600 since it holds the private key, lets"
+say "#  anemone-probe name the peers)"
+on home  "umask 077; anemone-render config.yaml | tee wg0.conf | anemone-link $IF_HOME"
+on alice "umask 077; anemone-render config.yaml | tee wg0.conf | anemone-link $IF_ALICE"
 on home  "ip -brief address show $IF_HOME"
 
 # ---- 3. alice's SFTP service -----------------------------------------------
@@ -210,22 +212,22 @@ say "# the shipped drop-in: chroot, SFTP only, append-only (no remove, no rename
 on alice "grep -v -e '^#' -e '^\$' '$TOP/examples/sshd_config.d/anemone.conf'"
 say "# (the demo borrows the user 'nobody' instead of adding an 'anemone' user;"
 say "#  its sshd runs in a private mount namespace: a tmpfs on /srv holds the"
-say "#  chroot /srv/anemone, the repository /srv/anemone/home is a bind mount"
+say "#  chroot /srv/anemone, the repository /srv/anemone/repo is a bind mount"
 say "#  of $D/alice/store, and /run/sshd is a tmpfs too)"
 on alice 'ssh-keygen -q -t ed25519 -N "" -C alice -f ssh_host_ed25519_key'
 on alice "'$TOP/scripts/friend-sshd.sh' -a 10.8.0.2 -p 2222 -u nobody -r /srv/anemone -k /srv/etc/ssh_host_ed25519_key -A /srv/etc/anemone_authorized_keys > sshd_config"
+say "# the repository's folders, made beforehand (the user cannot make usable ones)"
+on alice 'mkdir -p store/packs store/index store/snapshots && chown -R nobody: store'
 cp "$D/home/id_anemone.pub" "$D/alice/authorized_keys"
-mkdir -p "$D/alice/store"
-chown nobody: "$D/alice/store"
 cat >"$D/alice/sshd.sh" <<END
 set -e
 mount -t tmpfs -o size=1m,mode=0755 anemone-demo /run
 mkdir -p /run/sshd
 mount -t tmpfs -o size=1m,mode=0755 anemone-demo /srv
-mkdir -p /srv/etc /srv/anemone/home
+mkdir -p /srv/etc /srv/anemone/repo
 install -m 0600 '$D/alice/ssh_host_ed25519_key' /srv/etc/
 install -m 0644 '$D/alice/authorized_keys' /srv/etc/anemone_authorized_keys
-mount --bind '$D/alice/store' /srv/anemone/home
+mount --bind '$D/alice/store' /srv/anemone/repo
 exec /usr/sbin/sshd -D -e -f '$D/alice/sshd_config'
 END
 echo "alice# /usr/sbin/sshd -D -e -f sshd_config &"
@@ -245,4 +247,38 @@ on home  "echo '[10.8.0.2]:2222 $HOSTKEY' > known_hosts"
 # ---- 4. probe ----------------------------------------------------------------
 
 step "4. Is alice there?"
-on home "anemone-probe $IF_HOME"
+on home "anemone-probe -c wg0.conf $IF_HOME"
+
+# ---- 5. back up, twice; restore ------------------------------------------------
+
+step "5. Back up home's data to alice through the tunnel, twice; restore it"
+REPO=sftp://nobody@10.8.0.2:2222/repo
+SFTP="-i id_anemone -o known_hosts=known_hosts"
+photos=$(((DEMO_MB - 8) / 16))
+[ "$photos" -ge 2 ] || photos=2
+say "# sample data, made here: real text files (headers and licences),"
+say "# $photos photos of 16 MiB (random bytes, as incompressible as JPEGs),"
+say "# and a copy of the first photo in an old folder"
+on home "mkdir -p data/docs data/photos data/old && cp -a /usr/include/linux /usr/share/common-licenses data/docs/"
+on home "for i in \$(seq -w $photos); do head -c 16M /dev/urandom > data/photos/img-\$i.raw; done"
+on home 'cp "data/photos/$(ls data/photos | head -n 1)" data/old/ && du -sh data && find data -type f | wc -l'
+on home "tar -C data -c . | anemone-push -k repo.key $SFTP $REPO home"
+on alice "du -sh store"
+say "# the same data again: every chunk is already at alice, almost nothing is sent"
+on home "tar -C data -c . | anemone-push -k repo.key $SFTP $REPO home"
+on alice "du -sh store"
+on home "anemone-pull -l -k repo.key $SFTP $REPO"
+on home "mkdir restore && anemone-pull -k repo.key $SFTP $REPO home | tar -C restore -x"
+say "# compare every file's SHA-256"
+on home '(cd data && find . -type f -print0 | sort -z | xargs -0 sha256sum) > data.sha256'
+on home '(cd restore && find . -type f -print0 | sort -z | xargs -0 sha256sum) > restore.sha256'
+on home 'head -n 3 restore.sha256; sha256sum data.sha256 restore.sha256'
+echo "home# cmp data.sha256 restore.sha256"
+if ip netns exec "$NS_HOME" cmp "$D/home/data.sha256" "$D/home/restore.sha256"; then
+	printf '%sThe restore matches: %s files, byte for byte.%s\n' "$B" \
+		"$(wc -l <"$D/home/data.sha256")" "$N"
+else
+	diff "$D/home/data.sha256" "$D/home/restore.sha256" | head -20
+	die "the restore differs from the data"
+fi
+exit 0

@@ -8,6 +8,10 @@ require_cmd ip wireguard-go /usr/sbin/sshd ssh-keygen setsid perl \
 	anemone-keygen anemone-render anemone-link anemone-probe \
 	anemone-push anemone-pull
 
+# (until the sftp options land on main: then this line goes)
+anemone-push -i x -o timeout=1 2>&1 | grep -q "invalid option" &&
+	skip_all "anemone-push has no -i/-o yet"
+
 DEMO=$TOP/scripts/demo.sh
 export DEMO_MB=40
 
@@ -53,13 +57,13 @@ test_expect_success 'the demo runs the story and exits 0' '
 	test_cmp expect steps &&
 	grep -q "^The restore matches: [1-9][0-9]* files, byte for byte\.$" out &&
 	grep -q "^demo: done, the restore matched; nothing left behind\.$" out &&
-	grep -q "^home# anemone-render config.yaml | anemone-link demohome-[0-9a-f]*$" out &&
+	grep -q "^home# umask 077; anemone-render config.yaml | tee wg0.conf | anemone-link demohome-[0-9a-f]*$" out &&
 	grep -q "^home# tar -C data -c \. | anemone-push .* sftp://nobody@10.8.0.2:2222/home home$" out
 '
 
 test_expect_success 'probe showed alice up' '
 	sed -n "/^home# anemone-probe/,/^\$/p" out >probe &&
-	grep -q "	up\$" probe
+	grep -q "^alice	.*	up\$" probe
 '
 
 test_expect_success 'nothing left after a full run' '

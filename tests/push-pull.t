@@ -128,6 +128,16 @@ test_expect_success 'pull and list refuse a missing repository, a non-repository
 	test_cmp expect err
 '
 
+test_expect_success 'empty layout folders made beforehand start a repository' '
+	mkdir -p ready/packs ready/index ready/snapshots &&
+	anemone-push -q ready x <a >id &&
+	anemone-pull ready x | cmp - a &&
+	mkdir -p used/packs/ab used/index used/snapshots &&
+	test_expect_code 1 anemone-push used x <a >out 2>err &&
+	echo "anemone-push: used: not an anemone repository (no config) and not empty" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'chunks shared across names are stored once' '
 	cat a b >ab &&
 	before=$(du -sb repo | cut -f1) &&
