@@ -30,12 +30,16 @@ struct job {
 	uint32_t mtu;			/* 0: leave */
 	int up;
 	struct plan plan;
+	struct plan *pl;			/* &plan, or NULL: not wanted */
+	int get_fd;			/* a UAPI get=1 under way, or -1 */
 };
 
 static void
 job_free(struct job *j)
 {
 	nl_close(&j->nl);
+	if (j->get_fd >= 0)
+		close(j->get_fd);
 	wgdev_free(j->have);
 	wgsync_free(j->set);
 	free(j->addr_add);
@@ -68,15 +72,20 @@ plan(struct job *j, struct wg_device *want)
 		return -1;
 	j->exists = r;
 	if (!j->exists)
-		plan_add(&j->plan, "create\tinterface\t%s", want->name);
-	else if (wgdev_get(want->name, &j->have) < 0) {
+		plan_add(j->pl, "create\tinterface\t%s", want->name);
+	else if (j->get_fd >= 0 && strcmp(j->link.kind, "wireguard") != 0) {
+		r = uapi_get_finish(j->get_fd, want->name, &j->have);
+		j->get_fd = -1;
+		if (r < 0)
+			return -1;
+	} else if (wgdev_get(want->name, &j->have) < 0) {
 		if (strcmp(j->link.kind, "wireguard") != 0 &&
 		    uapi_open(want->name) < 0)
 			return fail("%s: exists and is not a WireGuard "
 			    "interface", want->name);
 		return -1;
 	}
-	if (wgsync_device(want, j->have, &j->set, &j->plan) < 0)
+	if (wgsync_device(want, j->have, &j->set, j->pl) < 0)
 		return -1;
 	if (j->exists && (rtnl_addr_list(&j->nl, j->link.ifindex, &have_addr,
 	    &n_have_addr) < 0 || rtnl_route_list(&j->nl, j->link.ifindex,
@@ -86,27 +95,27 @@ plan(struct job *j, struct wg_device *want)
 	    n_have_addr, &j->addr_add, &j->n_addr_add, &j->addr_del,
 	    &j->n_addr_del) < 0)
 		goto out;
-	plan_prefixes(&j->plan, "remove", "address", j->addr_del,
+	plan_prefixes(j->pl, "remove", "address", j->addr_del,
 	    j->n_addr_del);
-	plan_prefixes(&j->plan, "add", "address", j->addr_add, j->n_addr_add);
+	plan_prefixes(j->pl, "add", "address", j->addr_add, j->n_addr_add);
 	if ((want->flags & WGDEV_HAS_MTU) && (!j->exists ||
 	    j->link.mtu != want->mtu)) {
 		j->mtu = want->mtu;
-		plan_add(&j->plan, "set\tmtu\t%u", want->mtu);
+		plan_add(j->pl, "set\tmtu\t%u", want->mtu);
 	}
 	if (!j->exists || !(j->link.flags & IFF_UP)) {
 		j->up = 1;
-		plan_add(&j->plan, "set\tlink\tup");
+		plan_add(j->pl, "set\tlink\tup");
 	}
 	if (wgsync_routes(want, &routes, &n_routes) < 0 ||
 	    wgsync_prefixes(routes, n_routes, have_route, n_have_route,
 	    &j->route_add, &j->n_route_add, &j->route_del,
 	    &j->n_route_del) < 0)
 		goto out;
-	plan_prefixes(&j->plan, "remove", "route", j->route_del,
+	plan_prefixes(j->pl, "remove", "route", j->route_del,
 	    j->n_route_del);
-	plan_prefixes(&j->plan, "add", "route", j->route_add, j->n_route_add);
-	if (j->plan.oom) {
+	plan_prefixes(j->pl, "add", "route", j->route_add, j->n_route_add);
+	if (j->pl && j->pl->oom) {
 		fail("out of memory writing the plan");
 		goto out;
 	}
@@ -159,8 +168,13 @@ static int
 report(const char *ifname, enum step failed, unsigned done)
 {
 	char why[512], ok[128] = "", no[128] = "";
+	const char *e = lasterr();
+	size_t n = strlen(ifname);
 
-	snprintf(why, sizeof(why), "%s", lasterr());
+	/* "NAME: " once is enough */
+	if (strncmp(e, ifname, n) == 0 && strncmp(e + n, ": ", 2) == 0)
+		e += n + 2;
+	snprintf(why, sizeof(why), "%s", e);
 	for (int s = 0; s < S_END; s++) {
 		char *b = (done & (1u << s)) ? ok : no;
 
@@ -240,12 +254,28 @@ bad:
 }
 
 int
-link_apply(struct wg_device *want, int dry_run, int verbose, FILE *out)
+link_prefetch(const char *ifname)
+{
+	char sock[sizeof(UAPI_DIR) + IFNAMSIZ + 8];
+	int fd;
+
+	snprintf(sock, sizeof(sock), "%s/%s.sock", UAPI_DIR, ifname);
+	if (access(sock, F_OK) != 0 || (fd = uapi_get_start(ifname)) < 0)
+		return -1;
+	return fd;
+}
+
+int
+link_apply(struct wg_device *want, int get_fd, int dry_run, int verbose,
+    FILE *out)
 {
 	struct job j;
 	int rc = -1;
 
 	memset(&j, 0, sizeof(j));
+	j.get_fd = get_fd;
+	if (dry_run || verbose)
+		j.pl = &j.plan;
 	if (nl_open(&j.nl, NETLINK_ROUTE) < 0)
 		return -1;
 	if (plan(&j, want) < 0)

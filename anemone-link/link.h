@@ -7,11 +7,21 @@
 #include "wgdev.h"
 
 /*
- * Bring WANT->name to WANT's state.  DRY_RUN: only print the plan to OUT.
- * VERBOSE: print it while applying too.  0, or -1 with lasterr saying
- * what was applied and what was not.
+ * Bring WANT->name to WANT's state.  GET_FD: a reply to come from
+ * link_prefetch(), or -1; it is consumed.  DRY_RUN: only print the plan
+ * to OUT.  VERBOSE: print it while applying too.  0, or -1 with lasterr
+ * saying what was applied and what was not.
  */
-int link_apply(struct wg_device *want, int dry_run, int verbose, FILE *out);
+int link_apply(struct wg_device *want, int get_fd, int dry_run, int verbose,
+    FILE *out);
+
+/*
+ * When IFNAME has a UAPI socket, ask the daemon for its state now
+ * ("get=1") and return the socket, so that it writes its reply while the
+ * config is parsed.  -1 otherwise (nothing to report: it is only a head
+ * start).
+ */
+int link_prefetch(const char *ifname);
 
 /* Take IFNAME down and delete it, stopping its userspace daemon. */
 int link_delete(const char *ifname);

@@ -92,7 +92,7 @@ main(int argc, char **argv)
 {
 	struct wg_device *dev;
 	const char *file = NULL;
-	int ch, dry_run = 0, verbose = 0, del = 0;
+	int ch, dry_run = 0, verbose = 0, del = 0, get_fd;
 
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {
@@ -118,10 +118,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	wgdev_free(dev);
+	/* a userspace daemon writes its state while we parse */
+	get_fd = can_net_admin() ? link_prefetch(argv[optind]) : -1;
 	dev = read_config(file, argv[optind]);
 	if (wgconf_resolve(dev) < 0 || (!can_net_admin() &&
 	    fail("needs CAP_NET_ADMIN (run as root)")) ||
-	    link_apply(dev, dry_run, verbose, stdout) < 0) {
+	    link_apply(dev, get_fd, dry_run, verbose, stdout) < 0) {
 		wgdev_free(dev);
 		errx(1, "%s", lasterr());
 	}

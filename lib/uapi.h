@@ -14,7 +14,7 @@
 
 #define UAPI_DIR "/var/run/wireguard"
 #define UAPI_MAX_REPLY (32u << 20)	/* bytes; ~60,000 peers */
-#define UAPI_TIMEOUT_SEC 5		/* per read or write */
+#define UAPI_TIMEOUT_SEC 30		/* per read or write; 10,000 peers on a busy machine need more than 5 */
 
 /*
  * Connect to IFNAME's UAPI socket.  Returns the descriptor, or -1 with
@@ -32,6 +32,15 @@ int uapi_open(const char *ifname);
  */
 int uapi_call(const char *ifname, const char *req, char **reply,
     size_t *reply_len);
+
+/*
+ * uapi_get() in two halves, so that the caller can work while the daemon
+ * writes its reply: uapi_get_start() sends "get=1" and returns the
+ * connected socket (or -1, lasterr); uapi_get_finish() reads and parses
+ * the reply into a new *DEV and closes FD either way.  0 or -1.
+ */
+int uapi_get_start(const char *ifname);
+int uapi_get_finish(int fd, const char *ifname, struct wg_device **dev);
 
 /*
  * Parse the reply BUF (LEN bytes) to "get=1" into DEV, which must be empty

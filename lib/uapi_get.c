@@ -94,28 +94,35 @@ reply_end(const char *buf, size_t len, size_t old)
 	return (size_t)(p - buf) + 2;
 }
 
-int
-uapi_call(const char *ifname, const char *req, char **reply,
-    size_t *reply_len)
+/* Send all of REQ on FD.  0 or -1 (lasterr). */
+static int
+send_all(int fd, const char *ifname, const char *req)
 {
-	size_t len = 0, cap = 0, off, n = strlen(req), end = 0;
-	char *buf = NULL, *nb;
+	size_t off, n = strlen(req);
 	ssize_t r;
-	int fd;
 
-	if ((fd = uapi_open(ifname)) < 0)
-		return -1;
 	for (off = 0; off < n; off += (size_t)r) {
 		r = send(fd, req + off, n - off, MSG_NOSIGNAL);
 		if (r < 0 && errno == EINTR) {
 			r = 0;
 			continue;
 		}
-		if (r < 0) {
-			io_error(ifname, "writing to");
-			goto fail;
-		}
+		if (r < 0 && (errno == EPIPE || errno == ECONNRESET))
+			break;	/* it gave up on the request: read why */
+		if (r < 0)
+			return io_error(ifname, "writing to");
 	}
+	return 0;
+}
+
+/* Read a reply on FD up to and including its empty line. */
+static int
+read_reply(int fd, const char *ifname, char **reply, size_t *reply_len)
+{
+	size_t len = 0, cap = 0, end = 0;
+	char *buf = NULL, *nb;
+	ssize_t r;
+
 	while (end == 0) {
 		if (cap - len < 4096 + 1) {
 			cap = cap ? cap * 2 : 16384;
@@ -149,19 +156,31 @@ uapi_call(const char *ifname, const char *req, char **reply,
 			goto fail;
 		}
 	}
-	close(fd);
 	buf[end] = '\0';
 	*reply = buf;
 	*reply_len = end;
 	return 0;
 fail:
-	close(fd);
 	if (buf != NULL) {
 		/* the reply may hold the private key */
 		sodium_memzero(buf, cap);
 		free(buf);
 	}
 	return -1;
+}
+
+int
+uapi_call(const char *ifname, const char *req, char **reply,
+    size_t *reply_len)
+{
+	int fd, rc = -1;
+
+	if ((fd = uapi_open(ifname)) < 0)
+		return -1;
+	if (send_all(fd, ifname, req) == 0)
+		rc = read_reply(fd, ifname, reply, reply_len);
+	close(fd);
+	return rc;
 }
 
 /* ---- parsing a reply from memory ---- */
@@ -431,7 +450,10 @@ one_line(struct parser *p, const char *s, size_t n)
 	v = eq + 1;
 	vn = (size_t)(s + n - v);
 	if (IS("errno")) {
-		if (parse_u64(v, vn, INT_MAX, &u) < 0)
+		/* wireguard-go answers a failed set with a negative errno */
+		int neg = vn > 1 && v[0] == '-';
+
+		if (parse_u64(v + neg, vn - (size_t)neg, INT_MAX, &u) < 0)
 			return bad(p, "bad errno", v, vn);
 		p->saw_errno = 1;
 		if (u != 0)
@@ -526,7 +548,21 @@ uapi_reply_errno(const char *ifname, const char *buf, size_t len)
 }
 
 int
-uapi_get(const char *ifname, struct wg_device **devp)
+uapi_get_start(const char *ifname)
+{
+	int fd;
+
+	if (check_ifname(ifname) < 0 || (fd = uapi_open(ifname)) < 0)
+		return -1;
+	if (send_all(fd, ifname, "get=1\n\n") < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+uapi_get_finish(int fd, const char *ifname, struct wg_device **devp)
 {
 	struct wg_device *dev;
 	char origin[sizeof(UAPI_DIR) + IFNAMSIZ + 8], *reply = NULL;
@@ -534,9 +570,9 @@ uapi_get(const char *ifname, struct wg_device **devp)
 	int r;
 
 	*devp = NULL;
-	if (check_ifname(ifname) < 0)
-		return -1;
-	if (uapi_call(ifname, "get=1\n\n", &reply, &len) < 0)
+	r = read_reply(fd, ifname, &reply, &len);
+	close(fd);
+	if (r < 0)
 		return -1;
 	if ((dev = wgdev_new(ifname)) == NULL) {
 		sodium_memzero(reply, len);
@@ -554,4 +590,15 @@ uapi_get(const char *ifname, struct wg_device **devp)
 	dev->ifindex = if_nametoindex(ifname);
 	*devp = dev;
 	return 0;
+}
+
+int
+uapi_get(const char *ifname, struct wg_device **devp)
+{
+	int fd;
+
+	*devp = NULL;
+	if ((fd = uapi_get_start(ifname)) < 0)
+		return -1;
+	return uapi_get_finish(fd, ifname, devp);
 }

@@ -268,6 +268,8 @@ remove_peer(struct wg_device *set, const struct wg_peer *h,
 	if (p == NULL)
 		return -1;
 	p->flags = WGPEER_REMOVE;
+	if (plan == NULL)
+		return 0;
 	key_to_base64(key, h->public_key);
 	plan_add(plan, "remove\tpeer\t%s", key);
 	return 0;

@@ -260,6 +260,7 @@ endpoint-v6	7:15: endpoint: bad endpoint "2001:db8::2:51820" (an IPv6 address ne
 host-bits	7:32: allowed_ips: 192.168.1.1/24 has host bits set (the network is 192.168.1.0/24)
 keepalive-negative	8:27: persistent_keepalive: expected a number, got "-1"
 keepalive-range	8:27: persistent_keepalive: 65536 is out of range (0..65535)
+keyfile-dir	3:21: private_key_file: ../keys: not a regular file
 keyfile-malformed	3:21: private_key_file: ../keys/bad.key: not a key (want one line of 44 base64 characters)
 keyfile-missing	3:21: private_key_file: ../keys/nosuch.key: No such file or directory
 keyfile-mode	3:21: private_key_file: ../keys/open.key: key file is readable by group or others (mode 640); run chmod 600 ../keys/open.key

@@ -131,7 +131,10 @@ main(void)
 	rejects("errno=0\nlisten_port=1\n\n",
 	    "wg0.sock:2: line after errno \"listen_port=1\"");
 	rejects("errno=13\n\n", "wg0: userspace WireGuard error 13: Permission denied");
-	rejects("errno=-1\n\n", "wg0.sock:1: bad errno \"-1\"");
+	/* wireguard-go reports a failed set as a negative errno */
+	rejects("errno=-98\n\n",
+	    "wg0: userspace WireGuard error 98: Address already in use");
+	rejects("errno=-\n\n", "wg0.sock:1: bad errno \"-\"");
 	rejects("listen_port=65536\nerrno=0\n\n",
 	    "wg0.sock:1: bad listen_port \"65536\"");
 	rejects("listen_port=+1\nerrno=0\n\n", "wg0.sock:1: bad listen_port \"+1\"");
