@@ -5,7 +5,6 @@
  * against its private key: it is given the live device's, never a key
  * file, and in a mesh file renders the node that has the device's key.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,35 +20,15 @@
 static int
 load_wgconf(const char *file, const char *ifname, struct wg_device **cfg)
 {
-	struct wgconf c;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = -1;
+	char *buf;
+	size_t len;
+	int rc;
 
-	if ((f = fopen(file, "re")) == NULL)
-		return fail_errno("%s", file);
-	if (wgconf_init(&c, file, ifname) < 0)
-		goto out;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			n--;
-		if (wgconf_line(&c, line, (size_t)n) < 0)
-			goto out;
-	}
-	if (ferror(f)) {
-		fail_errno("%s", file);
-		goto out;
-	}
-	rc = wgconf_finish(&c, cfg);
-out:
-	wgconf_free(&c);
-	if (line != NULL) {
-		sodium_memzero(line, cap);	/* it held the private key */
-		free(line);
-	}
-	fclose(f);
+	if (ytree_read_file(file, &buf, &len) < 0)
+		return -1;
+	rc = wgconf_parse(file, buf, len, ifname, cfg);
+	sodium_memzero(buf, len);	/* it held the private key */
+	free(buf);
 	return rc;
 }
 
