@@ -986,7 +986,7 @@ sftp_list(void *be, const char *dirpath, char ***names, size_t *n)
 		goto fail;
 	}
 	sftp_closedir(d);
-	if (cnt > 0)	/* an empty folder: v is NULL */
+	if (cnt > 1)
 		qsort(v, cnt, sizeof(*v), cmp);
 	*names = v;
 	*n = cnt;
