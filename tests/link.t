@@ -303,4 +303,21 @@ test_expect_success 'a failing userspace implementation is reported, nothing hal
 	test_must_fail ip -n "$A" link show "$IA"
 '
 
+test_expect_success 'failing midway says what was applied and what was not' '
+	netns_new C &&
+	ip netns exec "$C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 &&
+	IC=$(uniq_name lc) &&
+	link_forget "$C" "$IC" &&
+	printf "[Interface]\nPrivateKey = %s\nAddress = 10.8.0.1/24, fd00:9::1/64\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.9.0.0/16\n" \
+		"$K1" "$P2" >mid.conf &&
+	test_expect_code 1 link "$C" "$IC" <mid.conf >out 2>err &&
+	echo "anemone-link: $IC: adding address fd00:9::1/64: Permission denied (1 of 2 address changes were made); applied: interface, keys and peers; not applied: addresses, MTU, link up, routes" >expect &&
+	test_cmp expect err &&
+	test_cmp /dev/null out &&
+	ip netns exec "$C" wg show "$IC" peers >actual &&
+	echo "$P2" >expect &&
+	test_cmp expect actual
+'
+
 done_testing
