@@ -9,6 +9,8 @@
 #   NAME=$(hostname)                  the snapshot name
 #   DATA="/home /etc"                 what to back up (absolute paths)
 #   KEYFILE=/etc/anemone/repo.key     the repository key
+#   SSH_KEY=/root/.ssh/anemone        optional: the SSH key for the friends
+#   KNOWN_HOSTS=/etc/anemone/known_hosts  optional: their host keys
 #   FRIENDS="alice=sftp://anemone@10.8.0.2:2222/home bob=sftp://..."
 #   MAILTO=you@example.org            optional: mail the log on failure
 # A friend who is down is skipped, and counts as a failure.
@@ -17,6 +19,7 @@ set -u
 conf=${ANEMONE_BACKUP_CONF:-/etc/anemone/backup.conf}
 . "$conf" || exit 1
 : "${IFACE:=wg0}" "${WGCONF:=}" "${NAME:=$(hostname)}" "${MAILTO:=}"
+: "${SSH_KEY:=}" "${KNOWN_HOSTS:=}"
 log=$(mktemp) || exit 1
 trap 'rm -f "$log" "$log.tar"' EXIT
 status=0
@@ -45,10 +48,12 @@ for f in $FRIENDS; do
 	fi
 	# tar's status through the pipe: 1 is "a file changed as we read
 	# it" (a backup of a live system), 2 or more a failure
-	if { tar -C / -cf - "$@" 2>>"$log"; echo $? >"$log.tar"; } |
-	    anemone-push -q -k "$KEYFILE" "$repo" "$NAME" >>"$log" 2>&1; then
+	if id=$({ tar -C / -cf - "$@" 2>>"$log"; echo $? >"$log.tar"; } |
+	    anemone-push -q -k "$KEYFILE" ${SSH_KEY:+-i "$SSH_KEY"} \
+	    ${KNOWN_HOSTS:+-o known_hosts="$KNOWN_HOSTS"} \
+	    "$repo" "$NAME" 2>>"$log"); then
 		if [ "$(cat "$log.tar")" -le 1 ]; then
-			echo "$peer: ok" >>"$log"
+			echo "$peer: ok, snapshot $NAME@$id" >>"$log"
 		else
 			echo "$peer: tar failed, the snapshot is incomplete" >>"$log"
 			status=1

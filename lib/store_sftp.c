@@ -986,7 +986,8 @@ sftp_list(void *be, const char *dirpath, char ***names, size_t *n)
 		goto fail;
 	}
 	sftp_closedir(d);
-	qsort(v, cnt, sizeof(*v), cmp);
+	if (cnt > 0)	/* an empty folder: v is NULL */
+		qsort(v, cnt, sizeof(*v), cmp);
 	*names = v;
 	*n = cnt;
 	r = STORE_OK;

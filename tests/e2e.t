@@ -8,11 +8,15 @@
 # script runs against it all.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-link.sh"
+. "$(dirname "$0")/lib-sftp.sh"
+. "$(dirname "$0")/lib-engine.sh"
 require_root
-require_cmd ip wireguard-go wg ping \
-	anemone-keygen anemone-render anemone-link anemone-probe
-
-umask 077
+require_cmd ip wireguard-go wg ping perl \
+	anemone-keygen anemone-render anemone-link anemone-probe \
+	anemone-push anemone-pull
+# (until the sftp options land on main: then this line goes)
+anemone-push -i x -o timeout=1 2>&1 | grep -q "invalid option" &&
+	skip_all "anemone-push has no -i/-o yet"
 
 # ---- the internet: a bridge in its own namespace, one veth per box ----
 netns_new NET
@@ -42,7 +46,7 @@ on() { # NODE CMD...: run CMD in NODE's namespace and folder
 
 # the node's config from the shared mesh file, applied
 relink() { # NODE
-	on "$1" sh -c "anemone-render -n $1 -k wg.key ../mesh.yaml >wg0.conf &&
+	on "$1" sh -c "umask 077; anemone-render -n $1 -k wg.key ../mesh.yaml >wg0.conf &&
 		anemone-link -f wg0.conf ${IF[$1]}"
 }
 
@@ -54,12 +58,15 @@ handshake() { # NODE PEER
 
 test_expect_success 'keys for every box (anemone-keygen)' '
 	for node in home alice bob; do
-		on $node sh -c "anemone-keygen >wg.key && anemone-keygen -p <wg.key >wg.pub" &&
+		on $node sh -c "umask 077; anemone-keygen >wg.key" &&
+		on $node sh -c "anemone-keygen -p <wg.key >wg.pub" &&
 		test $(wc -c <$node/wg.pub) = 45 || return 1
 	done &&
-	on home anemone-keygen -t repo >home/repo.key &&
-	on home anemone-keygen -t ssh -f id_anemone -C home &&
-	test -s home/id_anemone.pub
+	(umask 077; on home anemone-keygen -t repo >home/repo.key) &&
+	mkdir -p keys &&
+	anemone-keygen -t ssh -f keys/client -C home &&
+	ssh-keygen -q -t ed25519 -N "" -C alice -f keys/host &&
+	test -s keys/client.pub
 '
 
 test_expect_success 'the mesh file: one add-peer.sh entry per friend' '
@@ -122,7 +129,65 @@ test_expect_success 'bob is reachable from home and from alice' '
 	on alice ping -c 1 -W 5 10.8.0.3 >/dev/null
 '
 
-test_expect_success 'alice goes away: probe says down, exit 1' '
+# ---- backups through the tunnel, to alice's sshd with the shipped drop-in
+
+SV=${NS[alice]} CL=${NS[home]} SSHD_ADDR=10.8.0.2
+KEY=$T/keys/client
+KNOWN=$T/keys/known_hosts
+SFTP="-i $KEY -o known_hosts=$KNOWN"
+mkdata "$T/data.bin" 8 1
+mkdir -p "$T/data/photos" "$T/data/docs"
+split -b 1M -d "$T/data.bin" "$T/data/photos/img-"
+cp -a "$TOP/examples" "$T/data/docs/"
+rm "$T/data.bin"
+
+push() { # NAME, stdin the stream
+	on home anemone-push -k repo.key $SFTP "$URL" "$1"
+}
+pull() { on home anemone-pull -k repo.key $SFTP "$@"; }
+
+sshd_start 256m friend
+# the repository's folders, made beforehand as the drop-in says
+mkdir -p "$SRV/chroot/repo/packs" "$SRV/chroot/repo/index" \
+	"$SRV/chroot/repo/snapshots"
+chown -R nobody: "$SRV/chroot/repo"
+known_host >"$KNOWN"
+
+test_expect_success 'alice serves SFTP on her tunnel address only' '
+	on alice ss -Hltn "sport = :2222" | awk "{ print \$4 }" >got &&
+	echo 10.8.0.2:2222 >expect &&
+	test_cmp expect got &&
+	test_must_fail on home bash -c "exec 3<>/dev/tcp/192.0.2.2/2222"
+'
+
+test_expect_success 'push through the tunnel; pull -l lists it' '
+	tar -C data -cf - . | push home >id 2>err &&
+	grep -qxE "[0-9a-f]{16}" id &&
+	head -n 1 err >err1 &&
+	echo "anemone-push: initialised a new repository at $URL" >expect &&
+	test_cmp expect err1 &&
+	pull -l "$URL" >list &&
+	cut -f1,2,4 list >got &&
+	printf "%s\thome\t%s\n" "$(cat id)" "$(tar -C data -cf - . | wc -c)" >expect &&
+	test_cmp expect got
+'
+
+test_expect_success 'the same data again: no chunk is sent twice' '
+	tar -C data -cf - . | push home >id2 2>err &&
+	grep -qE "^home@$(cat id2): read [0-9.]+ MiB, stored [0-9]+ B, ratio [0-9.]+:1, 0 of [0-9]+ chunks new, [0-9.]+ s$" err &&
+	test $(pull -l "$URL" | wc -l) = 2
+'
+
+test_expect_success 'pull | tar x restores every file' '
+	mkdir restore &&
+	pull "$URL" home | tar -C restore -xf - &&
+	diff -r data restore &&
+	(cd data && find . -type f | sort | xargs sha256sum) >a.sum &&
+	(cd restore && find . -type f | sort | xargs sha256sum) >b.sum &&
+	test_cmp a.sum b.sum
+'
+
+test_expect_success 'alice away: probe down (exit 1), push fails within its timeout' '
 	on alice anemone-link -d "${IF[alice]}" &&
 	test_expect_code 1 on home anemone-probe -P icmp -t 2 -c wg0.conf \
 		"${IF[home]}" alice >out 2>err &&
@@ -131,16 +196,68 @@ test_expect_success 'alice goes away: probe says down, exit 1' '
 	printf "alice\tdown\n" >expect &&
 	test_cmp expect got &&
 	test_expect_code 1 on home anemone-probe -q -P icmp -t 2 -c wg0.conf \
-		"${IF[home]}" alice
+		"${IF[home]}" alice &&
+	start=$(date +%s) &&
+	tar -C data -cf - . >stream &&
+	test_expect_code 1 on home anemone-push -k repo.key $SFTP -o timeout=5 \
+		"$URL" home <stream >out 2>err &&
+	elapsed=$(($(date +%s) - start)) &&
+	test_must_be_empty out &&
+	echo "anemone-push: nobody@10.8.0.2:2222: cannot connect: Connection timed out" >expect &&
+	test_cmp expect err &&
+	test "$elapsed" -lt 30
 '
 
 # alice keeps her side open (persistent_keepalive), so her box greets
 # home as soon as it is back
-test_expect_success 'alice comes back: probe up' '
+test_expect_success 'alice comes back: probe up; a push reuses what she has' '
 	relink alice &&
 	on home anemone-probe -P icmp -t 5 -c wg0.conf "${IF[home]}" alice >out &&
 	cut -f1,10 out >got &&
 	printf "alice\tup\n" >expect &&
+	test_cmp expect got &&
+	echo "a new note" >data/docs/note.txt &&
+	tar -C data -cf - . | push home >id3 2>err &&
+	sed -n "s/^home@$(cat id3): .* \([0-9]*\) of \([0-9]*\) chunks new.*/\1 \2/p" err >counts &&
+	read new total <counts &&
+	test "$new" -ge 1 && test "$new" -le 3 && test "$total" -gt 50 &&
+	pull "$URL" home@$(cat id3) | tar -C restore -xf - &&
+	diff -r data restore
+'
+
+# the nightly script, configured for this setup
+cat >"$T/backup.conf" <<EOF
+IFACE=${IF[home]}
+WGCONF=$T/home/wg0.conf
+NAME=home-nightly
+DATA=$T/data
+KEYFILE=$T/home/repo.key
+SSH_KEY=$KEY
+KNOWN_HOSTS=$KNOWN
+FRIENDS="alice=$URL"
+EOF
+
+test_expect_success 'examples/nightly-backup.sh: alice up, backed up' '
+	ANEMONE_BACKUP_CONF=$T/backup.conf on home \
+		sh "$TOP/examples/nightly-backup.sh" >out 2>err &&
+	test_must_be_empty err &&
+	pull -l "$URL" home-nightly | cut -f1,2 >got &&
+	test $(wc -l <got) = 1 &&
+	echo "alice: ok, snapshot home-nightly@$(cut -f1 got)" >expect &&
+	test_cmp expect out &&
+	mkdir nightly &&
+	pull "$URL" home-nightly | tar -C nightly -xf - &&
+	diff -r data "nightly${T}/data"
+'
+
+test_expect_success 'examples/nightly-backup.sh: a friend who is down fails the run' '
+	sed "s|^FRIENDS=.*|FRIENDS=\"alice=$URL bob=sftp://nobody@10.8.0.3:2222/repo\"|" \
+		backup.conf >backup2.conf &&
+	ANEMONE_BACKUP_CONF=$T/backup2.conf test_expect_code 1 on home \
+		sh "$TOP/examples/nightly-backup.sh" >out 2>err &&
+	test_must_be_empty err &&
+	sed "s/@[0-9a-f]\{16\}\$/@ID/" out >got &&
+	printf "alice: ok, snapshot home-nightly@ID\nbob: down, skipped\n" >expect &&
 	test_cmp expect got
 '
 

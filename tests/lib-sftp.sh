@@ -8,7 +8,9 @@
 #                              (server, 192.0.2.2), keys in $T/keys:
 #                              client key $KEY, a second key $KEY2,
 #                              known_hosts $KNOWN (empty)
-#   sshd_start [SIZE] [MODE]   start sshd on 192.0.2.2:$SSHD_PORT; the
+#   sshd_start [SIZE] [MODE]   start sshd on $SSHD_ADDR:$SSHD_PORT (set
+#                              SV, CL and SSHD_ADDR, default 192.0.2.2,
+#                              to serve elsewhere, e.g. a tunnel); the
 #                              server's /mnt is a tmpfs of SIZE (default
 #                              256m).  MODE "root" (default): root logs in
 #                              with $KEY, repository /mnt/repo; MODE
@@ -26,6 +28,7 @@ require_root
 require_cmd ip ssh-keygen /usr/sbin/sshd sftp unshare
 
 SSHD_PORT=2222
+: "${SSHD_ADDR:=192.0.2.2}"
 
 sftp_setup() {
 	netns_pair CL SV || return 1
@@ -39,7 +42,7 @@ sftp_setup() {
 }
 
 known_host() {
-	printf '[192.0.2.2]:%s %s\n' "$SSHD_PORT" "$(cut -d' ' -f1-2 "$T/keys/${1:-host}.pub")"
+	printf '[%s]:%s %s\n' "$SSHD_ADDR" "$SSHD_PORT" "$(cut -d' ' -f1-2 "$T/keys/${1:-host}.pub")"
 }
 
 on_client() { ip netns exec "$CL" "$@"; }
@@ -47,13 +50,13 @@ on_client() { ip netns exec "$CL" "$@"; }
 sshd_start() {
 	local size=${1:-256m} mode=${2:-root} hostkey=${3:-host} conf=$T/sshd_config
 	if [ "$mode" = friend ]; then
-		"$TOP/scripts/friend-sshd.sh" -a 192.0.2.2 -p "$SSHD_PORT" \
+		"$TOP/scripts/friend-sshd.sh" -a "$SSHD_ADDR" -p "$SSHD_PORT" \
 		    -u nobody -r /mnt/chroot -k /mnt/etc/host \
 		    -A /mnt/keys/nobody >"$conf" || return 1
-		URL=sftp://nobody@192.0.2.2:$SSHD_PORT/repo
+		URL=sftp://nobody@$SSHD_ADDR:$SSHD_PORT/repo
 	else
 		cat >"$conf" <<-EOF
-		ListenAddress 192.0.2.2:$SSHD_PORT
+		ListenAddress $SSHD_ADDR:$SSHD_PORT
 		HostKey /mnt/etc/host
 		PidFile none
 		UsePAM no
@@ -67,7 +70,7 @@ sshd_start() {
 		MaxSessions 64
 		LogLevel VERBOSE
 		EOF
-		URL=sftp://root@192.0.2.2:$SSHD_PORT/mnt/repo
+		URL=sftp://root@$SSHD_ADDR:$SSHD_PORT/mnt/repo
 	fi
 	cat >"$T/sshd-run.sh" <<-EOF
 	set -e
@@ -82,7 +85,7 @@ sshd_start() {
 	EOF
 	spawn_bg SSHD_PID ip netns exec "$SV" bash "$T/sshd-run.sh" 2>>"$T/sshd.log"
 	SRV=/proc/$SSHD_PID/root/mnt
-	wait_for 10 on_client bash -c "exec 3<>/dev/tcp/192.0.2.2/$SSHD_PORT" || {
+	wait_for 10 on_client bash -c "exec 3<>/dev/tcp/$SSHD_ADDR/$SSHD_PORT" || {
 		cat "$T/sshd.log" >&2
 		return 1
 	}
