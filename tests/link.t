@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-link.sh"
 require_root
-require_cmd wireguard-go wg ip jq setpriv ping
+require_cmd wireguard-go wg ip jq setpriv ping anemone-render
 
 link_keys
 netns_pair A B
@@ -301,6 +301,44 @@ test_expect_success 'a failing userspace implementation is reported, nothing hal
 	echo "anemone-link: $IA: false failed (exit status 1); applied: nothing; not applied: interface, keys and peers, addresses, MTU, link up, routes" >expect &&
 	test_cmp expect err &&
 	test_must_fail ip -n "$A" link show "$IA"
+'
+
+test_expect_success 'two namespaces configured only by anemone-render | anemone-link' '
+	netns_pair R1 R2 &&
+	I1=$(uniq_name lr) && I2=$(uniq_name lr) &&
+	link_forget "$R1" "$I1" &&
+	link_forget "$R2" "$I2" &&
+	(umask 077 && echo "$K1" >k1.key && echo "$K2" >k2.key) &&
+	cat >r1.yaml <<-EOF &&
+	interface:
+	  address: 10.8.0.1/24
+	  listen_port: 51820
+	  private_key_file: $T/k1.key
+	peers:
+	  - name: two
+	    public_key: "$P2"
+	    endpoint: "192.0.2.2:51820"
+	    allowed_ips: 10.8.0.2/32
+	EOF
+	cat >r2.yaml <<-EOF &&
+	interface:
+	  address: 10.8.0.2/24
+	  listen_port: 51820
+	  private_key_file: $T/k2.key
+	peers:
+	  - name: one
+	    public_key: "$P1"
+	    endpoint: "192.0.2.1:51820"
+	    allowed_ips: 10.8.0.1/32
+	EOF
+	anemone-render r1.yaml | ip netns exec "$R1" anemone-link "$I1" &&
+	anemone-render r2.yaml | ip netns exec "$R2" anemone-link "$I2" &&
+	wait_for 10 ip netns exec "$R1" ping -c1 -W1 10.8.0.2 &&
+	ip netns exec "$R2" ping -c1 -W2 10.8.0.1 &&
+	anemone-render r1.yaml | ip netns exec "$R1" anemone-link -n "$I1" >out &&
+	test_cmp /dev/null out &&
+	anemone-render r2.yaml | ip netns exec "$R2" anemone-link -v "$I2" >out &&
+	test_cmp /dev/null out
 '
 
 test_expect_success 'failing midway says what was applied and what was not' '
