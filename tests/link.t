@@ -255,6 +255,13 @@ PublicKey = $P2" 'anemone-link: bad.conf: no [Interface] section'
 bad 'bad line' '[Interface]
 just words' 'anemone-link: bad.conf:2:1: expected KEY = VALUE'
 
+test_expect_success 'a missing -f file is one line, exit 1' '
+	test_expect_code 1 link "$A" -f nosuch.conf "$IA" >out 2>err &&
+	echo "anemone-link: nosuch.conf: No such file or directory" >expect &&
+	test_cmp expect err &&
+	test_cmp /dev/null out
+'
+
 test_expect_success 'bad input on stdin names <stdin>' '
 	printf "[Interface]\nDNS = 1.1.1.1\n" |
 		test_expect_code 1 link "$A" "$IA" >out 2>err &&
