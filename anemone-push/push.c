@@ -90,12 +90,12 @@ main(int argc, char **argv)
 	}
 	repo_close(r);
 	dt = now() - t0;
+	if (tty)
+		fprintf(stderr, "\r\033[K");
 	printf("%s\n", id);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(1, "stdout");
 	if (!quiet) {
-		if (tty)
-			fprintf(stderr, "\r\033[K");
 		human_size(in, st.in_bytes);
 		human_size(stored, st.stored);
 		fprintf(stderr, "%s@%s: read %s, stored %s, ratio %.1f:1, "

@@ -30,23 +30,25 @@ restic init -q -r "$W/restic" >/dev/null
 mkdir -p "$W/anemone"
 
 # run LABEL TOOL CMD...: time the command with the tar stream on stdin
-declare -A T M S
+declare -A T M S C
 reposize() { du -sb "$1" | cut -f1; }
 run() {
 	local row=$1 tool=$2 repo=$3 before
 	shift 3
 	before=$(reposize "$repo")
-	mktar | /usr/bin/time -o "$W/time" -f "%e %M" "$@" >/dev/null 2>"$W/err" ||
+	mktar | /usr/bin/time -o "$W/time" -f "%e %M %U %S" "$@" >/dev/null 2>"$W/err" ||
 		{ cat "$W/err" >&2; exit 1; }
-	read -r T[$row.$tool] M[$row.$tool] <"$W/time"
+	read -r T[$row.$tool] M[$row.$tool] u s <"$W/time"
+	C[$row.$tool]=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')
 	S[$row.$tool]=$(( $(reposize "$repo") - before ))
 }
 restore() {
 	local tool=$1 repo=$2
 	shift 2
-	/usr/bin/time -o "$W/time" -f "%e %M" "$@" >/dev/null 2>"$W/err" ||
+	/usr/bin/time -o "$W/time" -f "%e %M %U %S" "$@" >/dev/null 2>"$W/err" ||
 		{ cat "$W/err" >&2; exit 1; }
-	read -r T[restore.$tool] M[restore.$tool] <"$W/time"
+	read -r T[restore.$tool] M[restore.$tool] u s <"$W/time"
+	C[restore.$tool]=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')
 	S[restore.$tool]=0
 }
 push_a() { run "$1" anemone "$W/anemone" "$B/anemone-push" -q -k "$W/key" "$W/anemone" bench; }
@@ -71,14 +73,21 @@ mktar | cmp - <("$B/anemone-pull" -k "$W/key" "$W/anemone" bench) >/dev/null ||
 	{ echo "bench: anemone-pull output differs from the input" >&2; exit 1; }
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
-printf 'input: %s MiB tar stream of %s files from /usr; %d cores\n' "$(mib "$IN")" "$(wc -l <"$W/list")" "$(nproc)"
-printf '%-11s %9s %9s %7s %12s %12s %9s %9s\n' row anemone_s restic_s ratio anemone_MiB restic_MiB a_rss_MiB r_rss_MiB
+printf 'input: %s MiB tar stream of %s files from /usr; %d cores, load %s\n' \
+	"$(mib "$IN")" "$(wc -l <"$W/list")" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "ratio = restic time / anemone time (> 1: anemone faster); cpu = user + system seconds"
+printf '%-11s %9s %9s %7s %7s %7s %12s %12s %9s %9s\n' row anemone_s restic_s ratio a_cpu r_cpu anemone_MiB restic_MiB a_rss_MiB r_rss_MiB
 for row in first unchanged change1pct restore; do
 	a=${T[$row.anemone]} r=${T[$row.restic]}
-	printf '%-11s %9.2f %9.2f %6.2fx %12s %12s %9.1f %9.1f\n' "$row" "$a" "$r" \
+	printf '%-11s %9.2f %9.2f %6.2fx %7.2f %7.2f %12s %12s %9.1f %9.1f\n' "$row" "$a" "$r" \
 		"$(awk -v a="$a" -v r="$r" 'BEGIN { print (a > 0 ? r / a : 0) }')" \
+		"${C[$row.anemone]}" "${C[$row.restic]}" \
 		"$(mib "${S[$row.anemone]}")" "$(mib "${S[$row.restic]}")" \
 		"$(awk -v k="${M[$row.anemone]}" 'BEGIN { print k / 1024 }')" \
 		"$(awk -v k="${M[$row.restic]}" 'BEGIN { print k / 1024 }')"
+	# one line per row for make bench's summary (scripts/bench.sh)
+	[ -z "${BENCH_SUMMARY:-}" ] || printf 'backup\t%s, %s MiB from /usr, vs restic\t%.2f s\t%.2f s\t%.2fx\t-\n' \
+		"$row" "$(mib "$IN")" "$a" "$r" \
+		"$(awk -v a="$a" -v r="$r" 'BEGIN { print (a > 0 ? r / a : 0) }')" >>"$BENCH_SUMMARY"
 done
 printf 'repository: anemone %s MiB, restic %s MiB\n' "$(mib "$(reposize "$W/anemone")")" "$(mib "$(reposize "$W/restic")")"

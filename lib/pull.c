@@ -4,6 +4,7 @@
  * two workers -> written in stream order by a writer thread.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,6 +369,8 @@ pull_stream(struct repo *r, const struct snapshot *s, int fd)
 	p->r = r;
 	p->s = s;
 	p->fd = fd;
+	if (fd >= 0)	/* a bigger pipe: fewer, larger writes */
+		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
 	hex_encode(idhex, s->snap_id, SNAP_ID_LEN);
 	snprintf(p->what, sizeof(p->what), "snapshot %s@%s", s->name, idhex);
 	pthread_mutex_init(&p->mu, NULL);

@@ -9,6 +9,7 @@
  * to the uploader, which stores them one at a time and collects the index.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +24,8 @@
 
 #define RING		6
 #define NWORKERS	2
-#define RBUF		(2u << 20)
 #define JOB_CHUNKS	(SEG_MAX / CHUNK_MIN + 1)
+#define JOB_BUF		(SEG_MAX + CHUNK_MAX)
 #define PACK_MAX_ENTRIES 16384
 #define ZLEVEL		3
 #define INDEX_EVERY	128	/* packs per intermediate index file */
@@ -49,7 +50,7 @@ struct job {
 	uint8_t isnew[JOB_CHUNKS];
 	size_t seg;		/* plaintext bytes of new chunks */
 	size_t outlen;		/* compressed length, 0 = stored raw */
-	uint8_t *data;		/* SEG_MAX */
+	uint8_t *data;		/* JOB_BUF */
 	uint8_t *out;		/* ZBOUND */
 };
 
@@ -541,29 +542,34 @@ job_submit(struct push *p, struct job *j)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/*
+ * Read straight into job buffers and cut chunks there; a job takes whole
+ * chunks up to SEG_MAX bytes and the bytes after its last chunk move to
+ * the next job (at most JOB_BUF - SEG_MAX + CHUNK_MAX: one copy of about a
+ * fifth of the stream, not all of it).
+ */
 static int
 read_stream(struct push *p, int fd, push_progress progress, void *arg)
 {
 	const struct chunker *ch = &p->r->ch;
-	uint8_t *buf;
-	size_t have = 0, pos = 0, n;
+	size_t have = 0, pos, n;
 	ssize_t got;
-	struct job *j = NULL;
+	struct job *j, *nj;
 	double last = now(), t;
 	struct push_stats snap;
-	int eof = 0, rc = -1;
+	int eof = 0;
 
-	if ((buf = malloc(RBUF)) == NULL)
-		return fail_errno("read buffer");
-	while (!eof || pos < have) {
-		while (!eof && have < RBUF) {
-			got = read(fd, buf + have, RBUF - have);
+	/* a bigger pipe lets the producer run ahead: fewer, larger reads */
+	(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+	if ((j = job_get(p)) == NULL)
+		return -1;
+	for (;;) {
+		while (!eof && have < JOB_BUF) {
+			got = read(fd, j->data + have, JOB_BUF - have);
 			if (got < 0 && errno == EINTR)
 				continue;
-			if (got < 0) {
-				fail_errno("reading the stream");
-				goto out;
-			}
+			if (got < 0)
+				return fail_errno("reading the stream");
 			if (got == 0)
 				eof = 1;
 			have += (size_t)got;
@@ -571,23 +577,25 @@ read_stream(struct push *p, int fd, push_progress progress, void *arg)
 			p->st.in_bytes += (uint64_t)got;
 			pthread_mutex_unlock(&p->mu);
 		}
-		while (have - pos >= CHUNK_MAX || (eof && pos < have)) {
-			n = chunker_next(ch, buf + pos, have - pos, eof);
-			if (j != NULL && (j->len + n > SEG_MAX ||
-			    j->n == JOB_CHUNKS)) {
-				job_submit(p, j);
-				j = NULL;
-			}
-			if (j == NULL && (j = job_get(p)) == NULL)
-				goto out;
-			memcpy(j->data + j->len, buf + pos, n);
-			j->len += n;
+		/* full buffer or end of stream: every cut is final */
+		for (pos = 0; pos < have; pos += n) {
+			n = chunker_next(ch, j->data + pos, have - pos, eof);
+			if (pos + n > SEG_MAX || j->n == JOB_CHUNKS)
+				break;
 			j->lens[j->n++] = (uint32_t)n;
-			pos += n;
 		}
-		memmove(buf, buf + pos, have - pos);
+		j->len = pos;
+		if (eof && pos == have) {
+			if (j->n > 0)
+				job_submit(p, j);
+			return 0;
+		}
+		job_submit(p, j);
+		if ((nj = job_get(p)) == NULL)
+			return -1;
+		memcpy(nj->data, j->data + pos, have - pos);
 		have -= pos;
-		pos = 0;
+		j = nj;
 		if (progress != NULL && (t = now()) - last >= 0.25) {
 			last = t;
 			pthread_mutex_lock(&p->mu);
@@ -596,12 +604,6 @@ read_stream(struct push *p, int fd, push_progress progress, void *arg)
 			progress(&snap, arg);
 		}
 	}
-	if (j != NULL)
-		job_submit(p, j);
-	rc = 0;
-out:
-	free(buf);
-	return rc;
 }
 
 /* ---- snapshot record ---- */
@@ -711,7 +713,7 @@ push_stream(struct repo *r, int fd, const char *name,
 	pthread_cond_init(&p->cv_writer, NULL);
 	pthread_cond_init(&p->cv_upl, NULL);
 	for (i = 0; i < RING; i++) {
-		if ((p->ring[i].data = malloc(SEG_MAX)) == NULL ||
+		if ((p->ring[i].data = malloc(JOB_BUF)) == NULL ||
 		    (p->ring[i].out = malloc(ZBOUND)) == NULL)
 			goto oom;
 	}

@@ -187,6 +187,67 @@ test_expect_success 'a peer without allowed IPs: noaddr, down' '
 	test "$(cut -f1,3,4,5,7,8,9,10 out)" = "-	-	never	0	-	noaddr	-	down"
 '
 
+test_expect_success 'names from an anemone.yaml, per-node form' '
+	cat >a.yaml <<-EOF &&
+	interface:
+	  address: 10.8.0.1/24
+	  private_key_file: /nonexistent/never-read.key
+	peers:
+	  - name: bob
+	    public_key: "$PUB_B"
+	    allowed_ips: 10.8.0.2/32
+	  - name: carol
+	    public_key: "$PUB_C"
+	    allowed_ips: 10.8.0.3/32
+	  - name: dave
+	    public_key: "$PUB_D"
+	    allowed_ips: 10.8.0.4/32
+	EOF
+	test_expect_code 1 P -P none -c a.yaml "$IF_A" >out 2>err &&
+	test ! -s err &&
+	printf "bob\t$PUB_B\ncarol\t$PUB_C\ndave\t$PUB_D\n" >expect &&
+	cut -f1,2 out >actual &&
+	test_cmp expect actual
+'
+
+test_expect_success 'names from a mesh file: this box is the node with its key' '
+	cat >mesh.yml <<-EOF &&
+	nodes:
+	  - name: bob
+	    public_key: "$PUB_B"
+	    address: 10.8.0.2/24
+	  - name: carol
+	    public_key: "$PUB_C"
+	    address: 10.8.0.3/24
+	  - name: home
+	    public_key: "$PUB_A"
+	    address: 10.8.0.1/24
+	  - name: dave
+	    public_key: "$PUB_D"
+	    address: 10.8.0.4/24
+	EOF
+	test_expect_code 0 P -P none -c mesh.yml "$IF_A" bob carol >out 2>err &&
+	test ! -s err &&
+	printf "bob\tup\ncarol\tup\n" >expect &&
+	cut -f1,10 out >actual &&
+	test_cmp expect actual &&
+	test_expect_code 1 P -P none -c mesh.yml "$IF_A" dave >out &&
+	test "$(cut -f1,10 out)" = "dave	down" &&
+	grep -v -e home -e "$PUB_A" -e 10.8.0.1 mesh.yml >other.yml &&
+	test_expect_code 2 P -c other.yml "$IF_A" >out 2>err &&
+	test ! -s out &&
+	echo "anemone-probe: other.yml: no node has the public key of $IF_A" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'bad YAML: exit 2, FILE:LINE:COL' '
+	printf "peers:\n  - name: [\n" >bad.yaml &&
+	test_expect_code 2 P -c bad.yaml "$IF_A" >out 2>err &&
+	test ! -s out &&
+	test $(wc -l <err) = 1 &&
+	grep -q "^anemone-probe: bad.yaml:[0-9]*:[0-9]*: " err
+'
+
 test_expect_success 'no such interface: exit 2, one line, nothing on stdout' '
 	test_expect_code 2 P nosuch0 >out 2>err &&
 	test ! -s out &&
