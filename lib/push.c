@@ -2,10 +2,11 @@
  * push: stream -> chunks -> (hash, dedup, compress, seal) -> packs ->
  * index -> snapshot record, in that order of durability.
  *
- * Threads share one mutex.  The caller's thread reads and chunks into a
- * ring of RING jobs; two workers take jobs in order of arrival, finish in
+ * Threads share one mutex.  A reader fills a ring of RING jobs with the
+ * stream; the caller's thread cuts each into chunks; two workers take
+ * jobs in order of arrival (hash, claim new chunks, compress), finish in
  * any order; the writer consumes them strictly in stream order (chunk
- * lists need it), appends new blobs to the open pack and hands full packs
+ * lists need it), seals segments into the open pack and hands full packs
  * to the uploader, which stores them one at a time and collects the index.
  */
 #include <errno.h>
