@@ -510,7 +510,7 @@ uploader(void *arg)
 	return NULL;
 }
 
-/* ---- reader (the caller's thread) ---- */
+/* ---- reading and chunking ---- */
 
 static double
 now(void)
