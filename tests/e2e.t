@@ -14,9 +14,6 @@ require_root
 require_cmd ip wireguard-go wg ping perl \
 	anemone-keygen anemone-render anemone-link anemone-probe \
 	anemone-push anemone-pull
-# (until the sftp options land on main: then this line goes)
-anemone-push -i x -o timeout=1 2>&1 | grep -q "invalid option" &&
-	skip_all "anemone-push has no -i/-o yet"
 
 # ---- the internet: a bridge in its own namespace, one veth per box ----
 netns_new NET
