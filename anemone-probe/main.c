@@ -17,7 +17,6 @@
 #include "netaddr.h"
 #include "probe.h"
 #include "reach.h"
-#include "wgconf.h"
 #include "wgdev.h"
 
 enum { OUT_AUTO, OUT_TABLE, OUT_TSV, OUT_PROM, OUT_QUIET };
@@ -96,42 +95,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 			usage();
 		}
 	}
-}
-
-/* Read the wg0.conf FILE (with its "# name" comments) into *CFG. */
-static int
-load_config(const char *file, const char *ifname, struct wg_device **cfg)
-{
-	struct wgconf c;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int rc = -1;
-
-	if ((f = fopen(file, "re")) == NULL)
-		return fail_errno("%s", file);
-	if (wgconf_init(&c, file, ifname) < 0)
-		goto out;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			n--;
-		if (wgconf_line(&c, line, (size_t)n) < 0)
-			goto out;
-	}
-	if (ferror(f)) {
-		fail_errno("%s", file);
-		goto out;
-	}
-	rc = wgconf_finish(&c, cfg);
-out:
-	wgconf_free(&c);
-	if (line != NULL) {
-		explicit_bzero(line, cap);	/* it held the private key */
-		free(line);
-	}
-	fclose(f);
-	return rc;
 }
 
 static const char *
@@ -336,9 +299,9 @@ main(int argc, char **argv)
 	if (strlen(ifname) >= IFNAMSIZ)
 		errx(2, "%s: interface name too long (at most %d characters)",
 		    ifname, IFNAMSIZ - 1);
-	if (o.config != NULL && load_config(o.config, ifname, &cfg) < 0)
-		errx(2, "%s", lasterr());
 	if (wgdev_get(ifname, &dev) < 0)
+		errx(2, "%s", lasterr());
+	if (o.config != NULL && load_names(o.config, dev, &cfg) < 0)
 		errx(2, "%s", lasterr());
 	rows = make_rows(dev, cfg, argv + 1, argc - 1, &n);
 	check(rows, n, &o);

@@ -32,6 +32,14 @@ struct row {
 /* Sanitised for a column: control bytes (tabs, newlines) become '?'. */
 const char *row_name(const struct row *r, char *buf, size_t len);
 
+/*
+ * Names for the peers of the live device DEV from FILE (names.c): a
+ * wg0.conf, or an anemone.yaml (by its extension, .yaml or .yml).  *CFG
+ * holds peers with names and public keys.  0 or -1 (lasterr).
+ */
+int load_names(const char *file, const struct wg_device *dev,
+    struct wg_device **cfg);
+
 void print_tsv(FILE *f, const struct row *rows, size_t n);
 void print_table(FILE *f, const struct row *rows, size_t n);
 void print_prom(FILE *f, const char *ifname, const struct row *rows,

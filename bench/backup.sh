@@ -85,5 +85,9 @@ for row in first unchanged change1pct restore; do
 		"$(mib "${S[$row.anemone]}")" "$(mib "${S[$row.restic]}")" \
 		"$(awk -v k="${M[$row.anemone]}" 'BEGIN { print k / 1024 }')" \
 		"$(awk -v k="${M[$row.restic]}" 'BEGIN { print k / 1024 }')"
+	# one line per row for make bench's summary (scripts/bench.sh)
+	[ -z "${BENCH_SUMMARY:-}" ] || printf 'backup\t%s, %s MiB from /usr, vs restic\t%.2f s\t%.2f s\t%.2fx\t-\n' \
+		"$row" "$(mib "$IN")" "$a" "$r" \
+		"$(awk -v a="$a" -v r="$r" 'BEGIN { print (a > 0 ? r / a : 0) }')" >>"$BENCH_SUMMARY"
 done
 printf 'repository: anemone %s MiB, restic %s MiB\n' "$(mib "$(reposize "$W/anemone")")" "$(mib "$(reposize "$W/restic")")"

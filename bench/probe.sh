@@ -116,6 +116,7 @@ updown() { printf '%s/%s' "$(grep -c "$1" "$T/out")" "$(grep -c "$2" "$T/out")";
 for m in tcp icmp; do
 	s=$(secs inA anemone-probe -P "$m" -t "$TIMEOUT" "$IF_A")
 	row "anemone-probe -P $m" "$s" "$(updown '	up$' '	down$')"
+	[ "$m" != tcp ] || ours=$s
 	r=$(ratio "$s" "$TIMEOUT")
 	awk -v r="$r" 'BEGIN { exit !(r < 2) }' ||
 		echo "  OVER BUDGET: $r x the timeout (budget: under 2)"
@@ -134,7 +135,19 @@ s=$(secs inA bash -c 'while read -r a; do nc_one "$a"; done' <"$T/sample")
 scaled=$(awk -v s="$s" -v n="$N" -v k="$n_sample" 'BEGIN { printf "%.2f", s * n / k }')
 row "nc -z, one by one (scaled from $n_sample peers)" "$scaled" \
 	"(measured $s s)"
+one=$scaled
 s=$(secs inA bash -c 'xargs -P 64 -I{} bash -c "nc_one {}"' <"$T/addrs")
 row "xargs -P 64 nc -z" "$s" "$(updown '^up' '^down')"
+x64=$s
 s=$(secs inA bash -c "xargs -P $N -I{} bash -c 'nc_one {}'" <"$T/addrs")
 row "xargs -P $N nc -z" "$s" "$(updown '^up' '^down')"
+
+# for make bench's summary (scripts/bench.sh): anemone-probe -P tcp against
+# nc -z one by one and 64 at a time; the goal is under 2 timeouts
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+	goal="< $((2 * TIMEOUT)) s: $(awk -v r="$(ratio "$ours" "$TIMEOUT")" 'BEGIN { print (r < 2) ? "ok" : "OVER" }')"
+	printf 'probe\t%d peers (%d alive), vs nc -z one by one\t%s s\t%s s\t%sx\t%s\n' \
+		"$N" "$LIVE" "$ours" "$one" "$(ratio "$one" "$ours")" "$goal" >>"$BENCH_SUMMARY"
+	printf 'probe\t%d peers (%d alive), vs xargs -P 64 nc -z\t%s s\t%s s\t%sx\t%s\n' \
+		"$N" "$LIVE" "$ours" "$x64" "$(ratio "$x64" "$ours")" "$goal" >>"$BENCH_SUMMARY"
+fi

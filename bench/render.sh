@@ -86,4 +86,10 @@ PY
 		b / a, d / c }'
 else
 	echo "python3 with PyYAML not installed: no side-by-side run"
+	theirs=-
 fi
+# one line for make bench's summary (scripts/bench.sh)
+[ -z "${BENCH_SUMMARY:-}" ] || printf 'render\tone node of a %d-node mesh, vs python3+PyYAML\t%s ms\t%s ms\t%s\t< 100 ms: %s\n' \
+	"$N" "$ours" "$theirs" \
+	"$(awk -v a="$ours" -v b="$theirs" 'BEGIN { if (b == "-") print "-"; else printf "%.1fx", b / a }')" \
+	"$(awk -v t="$ours" 'BEGIN { print (t < 100) ? "ok" : "OVER" }')" >>"$BENCH_SUMMARY"

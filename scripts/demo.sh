@@ -58,6 +58,10 @@ done
 D=
 SSHD_PID=
 CREATED_NS=
+# folders that ip netns and wireguard-go make when missing: if they were,
+# they go again at the end (when nothing else has come to use them)
+[ -d /run/netns ] && HAD_NETNS=1 || HAD_NETNS=
+[ -d /var/run/wireguard ] && HAD_WGDIR=1 || HAD_WGDIR=
 
 # ---- teardown: always, whatever happened ---------------------------------
 
@@ -101,6 +105,12 @@ teardown() {
 		echo "host# rm -rf $D"
 		rm -rf "$D"
 	fi
+	if [ -z "$HAD_NETNS" ] && [ -d /run/netns ] &&
+	    [ -z "$(ls -A /run/netns)" ]; then
+		umount /run/netns 2>/dev/null
+		rmdir /run/netns 2>/dev/null
+	fi
+	[ -n "$HAD_WGDIR" ] || rmdir /var/run/wireguard 2>/dev/null
 	if [ "$rc" -eq 0 ]; then
 		printf '%sdemo: done, the restore matched; nothing left behind.%s\n' "$B" "$N"
 	else
