@@ -14,14 +14,18 @@
 #include "engine.h"
 #include "error.h"
 #include "human.h"
+#include "store_opts.h"
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: anemone-pull [-k keyfile] repository name[@id]\n"
-	    "       anemone-pull -l [-k keyfile] repository [name]\n"
-	    "       anemone-pull -c [-k keyfile] repository [name[@id]]\n");
+	    "usage: anemone-pull [-k keyfile] [-i sshkey] [-o option] "
+	    "repository name[@id]\n"
+	    "       anemone-pull -l [-k keyfile] [-i sshkey] [-o option] "
+	    "repository [name]\n"
+	    "       anemone-pull -c [-k keyfile] [-i sshkey] [-o option] "
+	    "repository [name[@id]]\n");
 	exit(2);
 }
 
@@ -173,11 +177,12 @@ int
 main(int argc, char **argv)
 {
 	const char *keyfile = getenv("ANEMONE_KEYFILE");
+	struct store_opts so = { .timeout = STORE_TIMEOUT_DEFAULT };
 	struct snapshot s;
 	struct repo *r;
 	int c, mode = 0, created, rc;
 
-	while ((c = getopt(argc, argv, "clk:")) != -1) {
+	while ((c = getopt(argc, argv, "clk:i:o:")) != -1) {
 		switch (c) {
 		case 'c':
 		case 'l':
@@ -187,6 +192,13 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			keyfile = optarg;
+			break;
+		case 'i':
+			so.identity = optarg;
+			break;
+		case 'o':
+			if (store_opt_parse(&so, optarg) < 0)
+				errx(2, "%s", lasterr());
 			break;
 		default:
 			usage();
@@ -209,7 +221,7 @@ main(int argc, char **argv)
 	if (mode == 0 && isatty(1))
 		errx(2, "refusing to write a snapshot to a terminal; redirect "
 		    "stdout");
-	if ((r = repo_open(argv[0], keyfile, 0, &created)) == NULL)
+	if ((r = repo_open_opts(argv[0], keyfile, 0, &created, &so)) == NULL)
 		errx(1, "%s", lasterr());
 	if (mode == 'l') {
 		rc = list(r, argc == 2 ? argv[1] : NULL);

@@ -1,6 +1,7 @@
 /*
  * anemone-push: store stdin as a new snapshot in a repository.
- *	tar c /data | anemone-push [-q] [-k keyfile] repository name
+ *	tar c /data | anemone-push [-q] [-k keyfile] [-i sshkey] [-o option]
+ *	    repository name
  */
 #include <err.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "engine.h"
 #include "error.h"
 #include "human.h"
+#include "store_opts.h"
 
 static double t0;
 
@@ -26,7 +28,8 @@ now(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: anemone-push [-q] [-k keyfile] repository name\n");
+	fprintf(stderr, "usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] "
+	    "repository name\n");
 	exit(2);
 }
 
@@ -47,19 +50,27 @@ int
 main(int argc, char **argv)
 {
 	const char *keyfile = getenv("ANEMONE_KEYFILE");
+	struct store_opts so = { .timeout = STORE_TIMEOUT_DEFAULT };
 	struct push_stats st;
 	struct repo *r;
 	char id[2 * SNAP_ID_LEN + 1], in[16], stored[16];
 	int c, quiet = 0, created, tty;
 	double dt;
 
-	while ((c = getopt(argc, argv, "qk:")) != -1) {
+	while ((c = getopt(argc, argv, "qk:i:o:")) != -1) {
 		switch (c) {
 		case 'q':
 			quiet = 1;
 			break;
 		case 'k':
 			keyfile = optarg;
+			break;
+		case 'i':
+			so.identity = optarg;
+			break;
+		case 'o':
+			if (store_opt_parse(&so, optarg) < 0)
+				errx(2, "%s", lasterr());
 			break;
 		default:
 			usage();
@@ -76,7 +87,7 @@ main(int argc, char **argv)
 		    "not starting with '.')", argv[1]);
 	tty = !quiet && isatty(2);
 	t0 = now();
-	if ((r = repo_open(argv[0], keyfile, 1, &created)) == NULL)
+	if ((r = repo_open_opts(argv[0], keyfile, 1, &created, &so)) == NULL)
 		errx(1, "%s", lasterr());
 	if (created && !quiet)
 		fprintf(stderr, "anemone-push: initialised a new repository "

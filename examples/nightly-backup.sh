@@ -11,7 +11,7 @@
 #   KEYFILE=/etc/anemone/repo.key     the repository key
 #   SSH_KEY=/root/.ssh/anemone        optional: the SSH key for the friends
 #   KNOWN_HOSTS=/etc/anemone/known_hosts  optional: their host keys
-#   FRIENDS="alice=sftp://anemone@10.8.0.2:2222/home bob=sftp://..."
+#   FRIENDS="alice=sftp://anemone@10.8.0.2:2222/repo bob=sftp://..."
 #   MAILTO=you@example.org            optional: mail the log on failure
 # A friend who is down is skipped, and counts as a failure.
 # Exit status: 0 when every friend got the backup, 1 otherwise.

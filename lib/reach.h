@@ -37,10 +37,12 @@ struct reach_target {
 /*
  * Check the N targets with METHOD (TCP to PORT, or ICMP), each for at
  * most TIMEOUT seconds from its start.  All start at once, unless the
- * process may not open that many descriptors: then as many as it may,
- * the next starting as one finishes.  Returns 0 with every target's
- * result filled in, or -1 (lasterr) when the checks could not run at all
- * (for ICMP: neither a ping socket nor a raw socket may be opened).
+ * process may not open that many descriptors (TCP needs one per target;
+ * the soft RLIMIT_NOFILE is raised toward the hard one first): then as
+ * many as it may, the next starting as one finishes.  Returns 0 with
+ * every target's result filled in, or -1 (lasterr) when the checks could
+ * not run at all (for ICMP: neither a ping socket nor a raw socket may be
+ * opened).
  */
 int reach_check(struct reach_target *t, size_t n, int method, uint16_t port,
     double timeout);

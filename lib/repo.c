@@ -140,10 +140,20 @@ load_config(struct repo *r, const char *keyfile, int create, int *created)
 struct repo *
 repo_open(const char *url, const char *keyfile, int create, int *created)
 {
-	struct store_opts o = { .timeout = 30, .create = create };
+	return repo_open_opts(url, keyfile, create, created, NULL);
+}
+
+struct repo *
+repo_open_opts(const char *url, const char *keyfile, int create, int *created,
+    const struct store_opts *so)
+{
+	struct store_opts o = { .timeout = 30 };
 	struct repo *r;
 	uint8_t *master = NULL;
 
+	if (so != NULL)
+		o = *so;
+	o.create = create;
 	*created = 0;
 	if (crypto_ready() < 0)
 		return NULL;

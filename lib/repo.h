@@ -53,6 +53,11 @@ struct repo {
  */
 struct repo *repo_open(const char *url, const char *keyfile, int create,
     int *created);
+/* The same with store options (sftp: key, known_hosts, timeout; NULL for
+ * the defaults).  CREATE overrides SO->create. */
+struct store_opts;
+struct repo *repo_open_opts(const char *url, const char *keyfile, int create,
+    int *created, const struct store_opts *so);
 void repo_close(struct repo *r);
 
 /* Load every index file; with ORPHANS, also read the header of every

@@ -40,7 +40,8 @@
 
 #define POOL_MAX 4
 #define READ_CHUNK (64 * 1024)
-#define READ_DEPTH 32
+#define READ_DEPTH 64
+#define READ_WINDOW (8u << 20)	/* our receive window on the sftp channel */
 #define WRITE_INFLIGHT (4u << 20)	/* bytes of SSH_FXP_WRITE in flight */
 #define DEFAULT_TIMEOUT 30
 
@@ -53,6 +54,9 @@ struct conn {
 	struct rawsftp raw;		/* opened on the first put() */
 	int have_raw;
 	int no_remove;			/* the server refuses SSH_FXP_REMOVE */
+	uint8_t *sink;			/* READ_WINDOW bytes, see open_window() */
+	sftp_file rf;			/* the last file read, kept open: the */
+	char *rf_path;			/* next get() is often in it too */
 	_Atomic int fd;
 	_Atomic int64_t progress;	/* ms, monotonic */
 	_Atomic int busy;
@@ -343,8 +347,12 @@ conn_free(struct conn *c)
 		return;
 	if (c->have_raw)
 		rawsftp_close(&c->raw);
+	if (c->rf)
+		sftp_close(c->rf);
+	free(c->rf_path);
 	if (c->sftp)
 		sftp_free(c->sftp);
+	free(c->sink);
 	if (c->ssh) {
 		ssh_disconnect(c->ssh);
 		ssh_free(c->ssh);
@@ -813,6 +821,22 @@ out:
 
 /* ---- get, size, list ---- */
 
+/*
+ * libssh 0.10 grows a channel's receive window only when a read asks for
+ * more than the window holds, back to 1.28 MB: sftp replies, read a few
+ * bytes at a time, drain it to nothing and then wait a round trip for
+ * more.  A zero-timeout read of READ_WINDOW bytes from the channel's
+ * stderr stream (which an sftp server leaves empty) makes libssh open the
+ * window to READ_WINDOW first; whatever stderr might hold lands in SINK.
+ */
+static void
+open_window(struct conn *c)
+{
+	if (c->sink == NULL && (c->sink = malloc(READ_WINDOW)) == NULL)
+		return;
+	(void)ssh_channel_read_timeout(c->sftp->channel, c->sink, READ_WINDOW, 1, 0);
+}
+
 struct rd {
 	uint32_t id;
 	uint64_t off;
@@ -838,11 +862,29 @@ sftp_get(void *be, const char *path, uint64_t off, void *buf, size_t len)
 		return STORE_OK;
 	if ((c = acquire(st)) == NULL)
 		return STORE_ERR;
-	if ((f = sftp_open(c->sftp, full, O_RDONLY, 0)) == NULL) {
-		r = sftp_error(c, path, "open");
-		goto out;
+	/* files never change once named: an open handle stays valid */
+	if (c->rf != NULL && strcmp(c->rf_path, full) == 0)
+		f = c->rf;
+	else {
+		if (c->rf != NULL) {
+			sftp_close(c->rf);
+			free(c->rf_path);
+			c->rf = NULL;
+			c->rf_path = NULL;
+		}
+		if ((f = sftp_open(c->sftp, full, O_RDONLY, 0)) == NULL) {
+			r = sftp_error(c, path, "open");
+			goto out;
+		}
+		if ((c->rf_path = strdup(full)) == NULL) {
+			fail_errno("sftp");
+			goto close;
+		}
+		c->rf = f;
 	}
 	while (done < len) {
+		if (qh % 8 == 0)
+			open_window(c);
 		while (qt - qh < READ_DEPTH && next < end) {
 			uint32_t n = end - next < READ_CHUNK ? (uint32_t)(end - next) : READ_CHUNK;
 			int id;
@@ -891,9 +933,15 @@ sftp_get(void *be, const char *path, uint64_t off, void *buf, size_t len)
 		}
 	}
 	r = STORE_OK;
+	goto out;
 close:
-	if (sftp_close(f) != SSH_NO_ERROR && r == STORE_OK)
-		r = sftp_error(c, path, "close");
+	/* after an error: do not keep the handle */
+	sftp_close(f);
+	if (c->rf == f) {
+		free(c->rf_path);
+		c->rf = NULL;
+		c->rf_path = NULL;
+	}
 out:
 	release(st, c);
 	return r;
@@ -986,7 +1034,7 @@ sftp_list(void *be, const char *dirpath, char ***names, size_t *n)
 		goto fail;
 	}
 	sftp_closedir(d);
-	if (cnt > 0)	/* an empty folder: v is NULL */
+	if (cnt > 1)
 		qsort(v, cnt, sizeof(*v), cmp);
 	*names = v;
 	*n = cnt;

@@ -58,6 +58,10 @@ done
 D=
 SSHD_PID=
 CREATED_NS=
+# folders that ip netns and wireguard-go make when missing: if they were,
+# they go again at the end (when nothing else has come to use them)
+[ -d /run/netns ] && HAD_NETNS=1 || HAD_NETNS=
+[ -d /var/run/wireguard ] && HAD_WGDIR=1 || HAD_WGDIR=
 
 # ---- teardown: always, whatever happened ---------------------------------
 
@@ -101,6 +105,12 @@ teardown() {
 		echo "host# rm -rf $D"
 		rm -rf "$D"
 	fi
+	if [ -z "$HAD_NETNS" ] && [ -d /run/netns ] &&
+	    [ -z "$(ls -A /run/netns)" ]; then
+		umount /run/netns 2>/dev/null
+		rmdir /run/netns 2>/dev/null
+	fi
+	[ -n "$HAD_WGDIR" ] || rmdir /var/run/wireguard 2>/dev/null
 	if [ "$rc" -eq 0 ]; then
 		printf '%sdemo: done, the restore matched; nothing left behind.%s\n' "$B" "$N"
 	else
@@ -168,7 +178,7 @@ on alice 'anemone-keygen -p < wg.key > wg.pub; cat wg.pub'
 say "# the repository key encrypts the backups: keep a copy on paper"
 on home  'umask 077; anemone-keygen -t repo > repo.key'
 say "# an SSH key for logging in to alice's SFTP service"
-on home  'anemone-keygen -t ssh -f id_anemone -C home; cat id_anemone.pub'
+on home  'anemone-keygen -t ssh -f id_anemone -C home'
 PUB_HOME=$(cat "$D/home/wg.pub")
 PUB_ALICE=$(cat "$D/alice/wg.pub")
 

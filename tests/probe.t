@@ -9,10 +9,11 @@ require_cmd wireguard-go wg ip nc ss perl anemone-probe
 
 probe_mesh || { echo "Bail out! cannot build the mesh"; exit 1; }
 CONF=$T/wg0.conf
+TO=2		# seconds per check: the answers take milliseconds
 P() { ip netns exec "$NS_A" anemone-probe "$@"; }
 
 test_expect_success 'all peers while the mesh is whole: TSV when piped' '
-	test_expect_code 1 P -t 1 -c "$CONF" "$IF_A" >out 2>err &&
+	test_expect_code 1 P -t "$TO" -c "$CONF" "$IF_A" >out 2>err &&
 	test ! -s err &&
 	mask_tsv <out >actual &&
 	cat >expect <<-EOF &&
@@ -29,7 +30,7 @@ wait_for 10 test ! -S "/var/run/wireguard/$IF_C.sock" ||
 	{ echo "Bail out! wireguard-go in $NS_C did not exit"; exit 1; }
 
 test_expect_success 'device removed: carol down though her handshake is fresh' '
-	test_expect_code 1 P -t 1 -c "$CONF" "$IF_A" >out 2>err &&
+	test_expect_code 1 P -t "$TO" -c "$CONF" "$IF_A" >out 2>err &&
 	test ! -s err &&
 	mask_tsv <out >actual &&
 	cat >expect <<-EOF &&
@@ -42,7 +43,7 @@ test_expect_success 'device removed: carol down though her handshake is fresh' '
 '
 
 test_expect_success 'TSV columns: age, counters and rtt are plain numbers' '
-	P -t 1 -c "$CONF" "$IF_A" >out || :
+	P -t "$TO" -c "$CONF" "$IF_A" >out || :
 	awk -F"\t" "
 		NF != 10 { exit 1 }
 		\$4 !~ /^([0-9]+|never)\$/ { exit 1 }
@@ -72,7 +73,7 @@ EOF
 
 test_expect_success '-P icmp, raw socket (ping sockets not allowed here)' '
 	test "$(ip netns exec "$NS_A" sysctl -n net.ipv4.ping_group_range)" = "1	0" &&
-	test_expect_code 1 P -P icmp -t 1 -c "$CONF" "$IF_A" >out 2>err &&
+	test_expect_code 1 P -P icmp -t "$TO" -c "$CONF" "$IF_A" >out 2>err &&
 	test ! -s err &&
 	mask_tsv <out >actual &&
 	test_cmp icmp.expect actual
@@ -81,14 +82,14 @@ test_expect_success '-P icmp, raw socket (ping sockets not allowed here)' '
 test_expect_success '-P icmp, unprivileged ping socket' '
 	test_when_finished "ip netns exec $NS_A sysctl -qw net.ipv4.ping_group_range=\"1 0\"" &&
 	ip netns exec "$NS_A" sysctl -qw net.ipv4.ping_group_range="0 2147483647" &&
-	test_expect_code 1 P -P icmp -t 1 -c "$CONF" "$IF_A" >out 2>err &&
+	test_expect_code 1 P -P icmp -t "$TO" -c "$CONF" "$IF_A" >out 2>err &&
 	test ! -s err &&
 	mask_tsv <out >actual &&
 	test_cmp icmp.expect actual
 '
 
 test_expect_success 'TCP reset: refused, so down (nothing serves that port)' '
-	test_expect_code 1 P -p 2223 -t 1 -c "$CONF" "$IF_A" bob >out 2>err &&
+	test_expect_code 1 P -p 2223 -t "$TO" -c "$CONF" "$IF_A" bob >out 2>err &&
 	test ! -s err &&
 	mask_tsv <out >actual &&
 	cat >expect <<-EOF &&
@@ -98,29 +99,29 @@ test_expect_success 'TCP reset: refused, so down (nothing serves that port)' '
 '
 
 test_expect_success 'single peer by name: exit 0 for bob, 1 for carol' '
-	test_expect_code 0 P -t 1 -c "$CONF" "$IF_A" bob >out &&
+	test_expect_code 0 P -t "$TO" -c "$CONF" "$IF_A" bob >out &&
 	test "$(cut -f1,10 out)" = "bob	up" &&
-	test_expect_code 1 P -t 1 -c "$CONF" "$IF_A" carol >out &&
+	test_expect_code 1 P -t "$TO" -c "$CONF" "$IF_A" carol >out &&
 	test "$(cut -f1,10 out)" = "carol	down" &&
-	test_expect_code 1 P -t 1 -c "$CONF" "$IF_A" dave bob >out &&
+	test_expect_code 1 P -t "$TO" -c "$CONF" "$IF_A" dave bob >out &&
 	printf "bob\tup\ndave\tdown\n" >expect &&
 	cut -f1,10 out >actual &&
 	test_cmp expect actual
 '
 
 test_expect_success 'single peer by public key, no config: no name' '
-	test_expect_code 0 P -t 1 "$IF_A" "$PUB_B" >out &&
+	test_expect_code 0 P -t "$TO" "$IF_A" "$PUB_B" >out &&
 	test "$(cut -f1,2,10 out)" = "-	$PUB_B	up"
 '
 
 test_expect_success '-q: nothing printed, only the status' '
-	test_expect_code 0 P -q -t 1 -c "$CONF" "$IF_A" bob >out 2>err &&
-	test_expect_code 1 P -q -t 1 -c "$CONF" "$IF_A" >>out 2>>err &&
+	test_expect_code 0 P -q -t "$TO" -c "$CONF" "$IF_A" bob >out 2>err &&
+	test_expect_code 1 P -q -t "$TO" -c "$CONF" "$IF_A" >>out 2>>err &&
 	test ! -s out && test ! -s err
 '
 
 test_expect_success '-o prom: Prometheus text format, parsed back' '
-	test_expect_code 1 P -o prom -t 1 -c "$CONF" "$IF_A" >out 2>err &&
+	test_expect_code 1 P -o prom -t "$TO" -c "$CONF" "$IF_A" >out 2>err &&
 	test ! -s err &&
 	prom_parse out >samples &&
 	awk "{
@@ -163,7 +164,7 @@ test_expect_success 'the Prometheus checker itself rejects bad text' '
 '
 
 test_expect_success '-o table: aligned columns with a header' '
-	test_expect_code 1 P -o table -t 1 -c "$CONF" "$IF_A" >out 2>err &&
+	test_expect_code 1 P -o table -t "$TO" -c "$CONF" "$IF_A" >out 2>err &&
 	test ! -s err &&
 	head -n1 out | grep -Eq "^PEER +ENDPOINT +HANDSHAKE +RX +TX +CHECK +STATUS\$" &&
 	awk "NR > 1 { print \$1, \$NF }" out >actual &&
@@ -175,7 +176,7 @@ test_expect_success '-o table: aligned columns with a header' '
 
 test_expect_success 'a terminal gets the table' '
 	command -v script >/dev/null || exit 0
-	script -qec "ip netns exec $NS_A anemone-probe -t 1 -c $CONF $IF_A" /dev/null >out </dev/null || :
+	script -qec "ip netns exec $NS_A anemone-probe -t $TO -c $CONF $IF_A" /dev/null >out </dev/null || :
 	head -n1 out | grep -q "^PEER "
 '
 
@@ -183,7 +184,7 @@ test_expect_success 'a peer without allowed IPs: noaddr, down' '
 	k=$(wg genkey | wg pubkey) &&
 	ip netns exec "$NS_A" wg set "$IF_A" peer "$k" &&
 	test_when_finished "ip netns exec $NS_A wg set $IF_A peer $k remove" &&
-	test_expect_code 1 P -t 1 "$IF_A" "$k" >out &&
+	test_expect_code 1 P -t "$TO" "$IF_A" "$k" >out &&
 	test "$(cut -f1,3,4,5,7,8,9,10 out)" = "-	-	never	0	-	noaddr	-	down"
 '
 

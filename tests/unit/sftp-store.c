@@ -80,15 +80,6 @@ url_tests(void)
 	url_bad("sftp://h:22x/p", "sftp://h:22x/p: column 10: port must be 1..65535");
 }
 
-/* Until the local backend lands on main (weak: the real one wins). */
-__attribute__((weak)) struct store *
-store_local_open(const char *path, const struct store_opts *o)
-{
-	(void)o;
-	fail("%s: local repositories are not built yet", path);
-	return NULL;
-}
-
 /* ---- live tests against a real sshd ---- */
 
 static struct store_opts opts;
