@@ -178,7 +178,7 @@ on alice 'anemone-keygen -p < wg.key > wg.pub; cat wg.pub'
 say "# the repository key encrypts the backups: keep a copy on paper"
 on home  'umask 077; anemone-keygen -t repo > repo.key'
 say "# an SSH key for logging in to alice's SFTP service"
-on home  'anemone-keygen -t ssh -f id_anemone -C home; cat id_anemone.pub'
+on home  'anemone-keygen -t ssh -f id_anemone -C home'
 PUB_HOME=$(cat "$D/home/wg.pub")
 PUB_ALICE=$(cat "$D/alice/wg.pub")
 

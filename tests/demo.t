@@ -8,9 +8,6 @@ require_cmd ip wireguard-go /usr/sbin/sshd ssh-keygen setsid perl \
 	anemone-keygen anemone-render anemone-link anemone-probe \
 	anemone-push anemone-pull
 
-# (until the sftp options land on main: then this line goes)
-anemone-push -i x -o timeout=1 2>&1 | grep -q "invalid option" &&
-	skip_all "anemone-push has no -i/-o yet"
 
 DEMO=$TOP/scripts/demo.sh
 export DEMO_MB=40

@@ -14,9 +14,6 @@ require_root
 require_cmd ip wireguard-go wg ping perl \
 	anemone-keygen anemone-render anemone-link anemone-probe \
 	anemone-push anemone-pull
-# (until the sftp options land on main: then this line goes)
-anemone-push -i x -o timeout=1 2>&1 | grep -q "invalid option" &&
-	skip_all "anemone-push has no -i/-o yet"
 
 # ---- the internet: a bridge in its own namespace, one veth per box ----
 netns_new NET
@@ -94,14 +91,14 @@ test_expect_success 'the mesh file: one add-peer.sh entry per friend' '
 
 test_expect_success 'home and alice: render | link, the tunnel carries traffic' '
 	relink home && relink alice &&
-	on home ping -c 1 -W 5 10.8.0.2 >/dev/null &&
+	wait_for 20 on home ping -c 1 -W 1 10.8.0.2 &&
 	on alice ping -c 1 -W 5 10.8.0.1 >/dev/null &&
 	test -n "$(handshake home alice)" &&
 	test "$(handshake home alice)" -gt 0
 '
 
 test_expect_success 'probe from home: alice up, exit 0' '
-	on home anemone-probe -P icmp -c wg0.conf "${IF[home]}" >out 2>err &&
+	on home anemone-probe -P icmp -t 5 -c wg0.conf "${IF[home]}" >out 2>err &&
 	test_must_be_empty err &&
 	cut -f1,3,7,8,10 out >got &&
 	printf "alice\t192.0.2.2:51820\t10.8.0.2\tok\tup\n" >expect &&
@@ -122,7 +119,7 @@ test_expect_success 'bob joins: one new entry, every box re-rendered and re-link
 '
 
 test_expect_success 'bob is reachable from home and from alice' '
-	on home anemone-probe -P icmp -c wg0.conf "${IF[home]}" bob >out &&
+	on home anemone-probe -P icmp -t 5 -c wg0.conf "${IF[home]}" bob >out &&
 	cut -f1,7,8,10 out >got &&
 	printf "bob\t10.8.0.3\tok\tup\n" >expect &&
 	test_cmp expect got &&
