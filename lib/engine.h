@@ -1,8 +1,8 @@
 /*
  * The backup engine: push a stream into a repository as a new snapshot,
- * pull a snapshot back out, verify snapshots.  Threads: push reads and
- * chunks on the caller's thread, hashes, compresses and seals on two
- * workers, orders and packs on a writer, stores packs on an uploader;
+ * pull a snapshot back out, verify snapshots.  Threads: push reads on a
+ * reader, chunks on the caller's thread, hashes and compresses on two
+ * workers, orders, seals and packs on a writer, stores packs on an uploader;
  * pull fetches on the caller's thread, opens blobs on two workers and
  * writes in order on a writer.  Memory is bounded by fixed rings.
  */

@@ -2,10 +2,11 @@
  * push: stream -> chunks -> (hash, dedup, compress, seal) -> packs ->
  * index -> snapshot record, in that order of durability.
  *
- * Threads share one mutex.  The caller's thread reads and chunks into a
- * ring of RING jobs; two workers take jobs in order of arrival, finish in
+ * Threads share one mutex.  A reader fills a ring of RING jobs with the
+ * stream; the caller's thread cuts each into chunks; two workers take
+ * jobs in order of arrival (hash, claim new chunks, compress), finish in
  * any order; the writer consumes them strictly in stream order (chunk
- * lists need it), appends new blobs to the open pack and hands full packs
+ * lists need it), seals segments into the open pack and hands full packs
  * to the uploader, which stores them one at a time and collects the index.
  */
 #include <errno.h>
@@ -25,7 +26,8 @@
 #define RING		6
 #define NWORKERS	2
 #define JOB_CHUNKS	(SEG_MAX / CHUNK_MIN + 1)
-#define JOB_BUF		(SEG_MAX + CHUNK_MAX)
+#define RESERVE		CHUNK_MAX		/* room for the previous job's tail */
+#define READ_SIZE	(SEG_MAX - CHUNK_MAX)	/* read ahead into each job */
 #define PACK_MAX_ENTRIES 16384
 #define ZLEVEL		3
 #define INDEX_EVERY	128	/* packs per intermediate index file */
@@ -33,7 +35,7 @@
 #define PACKBUF		(PACK_TARGET + ZBOUND + SEAL_OVERHEAD + 8 + \
 			 PACK_MAX_ENTRIES * ENTRY_LEN + SEAL_OVERHEAD + PACK_TRAILER)
 
-enum { J_FREE, J_FILLED, J_BUSY, J_DONE };
+enum { J_FREE, J_READ, J_FILLED, J_BUSY, J_DONE };
 
 /*
  * A job: up to SEG_MAX bytes of consecutive chunks.  The worker hashes
@@ -50,7 +52,10 @@ struct job {
 	uint8_t isnew[JOB_CHUNKS];
 	size_t seg;		/* plaintext bytes of new chunks */
 	size_t outlen;		/* compressed length, 0 = stored raw */
-	uint8_t *data;		/* JOB_BUF */
+	uint8_t *buf;		/* RESERVE + READ_SIZE */
+	size_t rlen;		/* bytes read into buf + RESERVE */
+	int reof;		/* the stream ended in this read */
+	uint8_t *data;		/* start of the job's bytes, in buf */
 	uint8_t *out;		/* ZBOUND */
 };
 
@@ -67,7 +72,8 @@ struct push {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_reader, cv_worker, cv_writer, cv_upl;
 	struct job ring[RING];
-	uint64_t next_seq, next_work, next_write;
+	uint64_t next_read, next_seq, next_work, next_write;
+	pthread_cond_t cv_chunk;
 	int eof, failed;
 	char err[1024];
 
@@ -98,6 +104,7 @@ set_failed(struct push *p)
 		p->failed = 1;
 	}
 	pthread_cond_broadcast(&p->cv_reader);
+	pthread_cond_broadcast(&p->cv_chunk);
 	pthread_cond_broadcast(&p->cv_worker);
 	pthread_cond_broadcast(&p->cv_writer);
 	pthread_cond_broadcast(&p->cv_upl);
@@ -503,7 +510,7 @@ uploader(void *arg)
 	return NULL;
 }
 
-/* ---- reader (the caller's thread) ---- */
+/* ---- reading and chunking ---- */
 
 static double
 now(void)
@@ -514,88 +521,121 @@ now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Take the next free job (NULL when the push failed). */
-static struct job *
-job_get(struct push *p)
-{
-	struct job *j;
-
-	pthread_mutex_lock(&p->mu);
-	while (!p->failed && p->next_seq - p->next_write >= RING)
-		pthread_cond_wait(&p->cv_reader, &p->mu);
-	j = p->failed ? NULL : &p->ring[p->next_seq % RING];
-	pthread_mutex_unlock(&p->mu);
-	if (j != NULL) {
-		j->len = 0;
-		j->n = 0;
-	}
-	return j;
-}
-
-static void
-job_submit(struct push *p, struct job *j)
-{
-	pthread_mutex_lock(&p->mu);
-	j->state = J_FILLED;
-	p->next_seq++;
-	pthread_cond_signal(&p->cv_worker);
-	pthread_mutex_unlock(&p->mu);
-}
-
 /*
- * Read straight into job buffers and cut chunks there; a job takes whole
- * chunks up to SEG_MAX bytes and the bytes after its last chunk move to
- * the next job (at most JOB_BUF - SEG_MAX + CHUNK_MAX: one copy of about a
- * fifth of the stream, not all of it).
+ * The reading thread: fill free jobs, in order, with READ_SIZE bytes of
+ * the stream each (less only where it ends), leaving RESERVE bytes in
+ * front for the tail the chunker carries over from the job before.
  */
-static int
-read_stream(struct push *p, int fd, push_progress progress, void *arg)
+struct reader_arg {
+	struct push *p;
+	int fd;
+};
+
+static void *
+reader(void *arg)
 {
-	const struct chunker *ch = &p->r->ch;
-	size_t have = 0, pos, n;
+	struct reader_arg *ra = arg;
+	struct push *p = ra->p;
+	struct job *j;
 	ssize_t got;
-	struct job *j, *nj;
-	double last = now(), t;
-	struct push_stats snap;
 	int eof = 0;
 
 	/* a bigger pipe lets the producer run ahead: fewer, larger reads */
-	(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
-	if ((j = job_get(p)) == NULL)
-		return -1;
-	for (;;) {
-		while (!eof && have < JOB_BUF) {
-			got = read(fd, j->data + have, JOB_BUF - have);
+	(void)fcntl(ra->fd, F_SETPIPE_SZ, 1 << 20);
+	while (!eof) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->failed && p->next_read - p->next_write >= RING)
+			pthread_cond_wait(&p->cv_reader, &p->mu);
+		if (p->failed) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		j = &p->ring[p->next_read % RING];
+		pthread_mutex_unlock(&p->mu);
+		j->rlen = 0;
+		while (!eof && j->rlen < READ_SIZE) {
+			got = read(ra->fd, j->buf + RESERVE + j->rlen,
+			    READ_SIZE - j->rlen);
 			if (got < 0 && errno == EINTR)
 				continue;
-			if (got < 0)
-				return fail_errno("reading the stream");
+			if (got < 0) {
+				fail_errno("reading the stream");
+				fail_locked(p);
+				return NULL;
+			}
 			if (got == 0)
 				eof = 1;
-			have += (size_t)got;
-			pthread_mutex_lock(&p->mu);
-			p->st.in_bytes += (uint64_t)got;
-			pthread_mutex_unlock(&p->mu);
+			j->rlen += (size_t)got;
 		}
-		/* full buffer or end of stream: every cut is final */
-		for (pos = 0; pos < have; pos += n) {
+		pthread_mutex_lock(&p->mu);
+		j->reof = eof;
+		j->state = J_READ;
+		p->st.in_bytes += j->rlen;
+		p->next_read++;
+		pthread_cond_signal(&p->cv_chunk);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+/*
+ * The chunking thread (the caller's): cut each job's bytes (the carried
+ * tail, then what was read) into whole chunks up to SEG_MAX bytes; the
+ * bytes after the last chunk, fewer than CHUNK_MAX, go in front of the
+ * next job's.  (With READ_SIZE = SEG_MAX - CHUNK_MAX the tail stays under
+ * CHUNK_MAX: a job stops short of SEG_MAX only past SEG_MAX - CHUNK_MAX.)
+ */
+static int
+chunk_stream(struct push *p, push_progress progress, void *arg)
+{
+	const struct chunker *ch = &p->r->ch;
+	uint8_t *tail;
+	size_t tlen = 0, have, pos, n;
+	struct job *j;
+	double last = now(), t;
+	struct push_stats snap;
+	int eof, rc = -1;
+
+	if ((tail = malloc(RESERVE)) == NULL)
+		return fail_errno("push");
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->failed && p->next_read == p->next_seq)
+			pthread_cond_wait(&p->cv_chunk, &p->mu);
+		if (p->failed) {
+			pthread_mutex_unlock(&p->mu);
+			goto out;
+		}
+		j = &p->ring[p->next_seq % RING];
+		pthread_mutex_unlock(&p->mu);
+		eof = j->reof;
+		j->data = j->buf + RESERVE - tlen;
+		memcpy(j->data, tail, tlen);
+		have = tlen + j->rlen;
+		j->n = 0;
+		for (pos = 0; pos < have && (eof || have - pos >= CHUNK_MAX);
+		    pos += n) {
 			n = chunker_next(ch, j->data + pos, have - pos, eof);
 			if (pos + n > SEG_MAX || j->n == JOB_CHUNKS)
 				break;
 			j->lens[j->n++] = (uint32_t)n;
 		}
 		j->len = pos;
-		if (eof && pos == have) {
-			if (j->n > 0)
-				job_submit(p, j);
-			return 0;
+		tlen = have - pos;
+		if (tlen >= RESERVE || (j->n == 0 && !eof)) {
+			fail("internal error: chunking tail of %zu bytes", tlen);
+			goto out;
 		}
-		job_submit(p, j);
-		if ((nj = job_get(p)) == NULL)
-			return -1;
-		memcpy(nj->data, j->data + pos, have - pos);
-		have -= pos;
-		j = nj;
+		memcpy(tail, j->data + pos, tlen);
+		if (j->n > 0) {
+			pthread_mutex_lock(&p->mu);
+			j->state = J_FILLED;
+			p->next_seq++;
+			pthread_cond_signal(&p->cv_worker);
+			pthread_mutex_unlock(&p->mu);
+		}
+		if (eof && tlen == 0)
+			break;
 		if (progress != NULL && (t = now()) - last >= 0.25) {
 			last = t;
 			pthread_mutex_lock(&p->mu);
@@ -604,6 +644,10 @@ read_stream(struct push *p, int fd, push_progress progress, void *arg)
 			progress(&snap, arg);
 		}
 	}
+	rc = 0;
+out:
+	free(tail);
+	return rc;
 }
 
 /* ---- snapshot record ---- */
@@ -691,10 +735,11 @@ push_stream(struct repo *r, int fd, const char *name,
     struct push_stats *st)
 {
 	struct push *p;
-	pthread_t w[NWORKERS], wr, up;
+	pthread_t w[NWORKERS], wr, up, rd;
+	struct reader_arg ra;
 	uint32_t *orph = NULL;
 	size_t norph = 0, i;
-	int nw = 0, have_wr = 0, have_up = 0, rc = -1;
+	int nw = 0, have_wr = 0, have_up = 0, have_rd = 0, rc = -1;
 
 	memset(st, 0, sizeof(*st));
 	if (!name_valid(name))
@@ -709,11 +754,12 @@ push_stream(struct repo *r, int fd, const char *name,
 	p->r = r;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv_reader, NULL);
+	pthread_cond_init(&p->cv_chunk, NULL);
 	pthread_cond_init(&p->cv_worker, NULL);
 	pthread_cond_init(&p->cv_writer, NULL);
 	pthread_cond_init(&p->cv_upl, NULL);
 	for (i = 0; i < RING; i++) {
-		if ((p->ring[i].data = malloc(JOB_BUF)) == NULL ||
+		if ((p->ring[i].buf = malloc(RESERVE + READ_SIZE)) == NULL ||
 		    (p->ring[i].out = malloc(ZBOUND)) == NULL)
 			goto oom;
 	}
@@ -730,12 +776,18 @@ push_stream(struct repo *r, int fd, const char *name,
 			break;
 	have_wr = pthread_create(&wr, NULL, writer, p) == 0;
 	have_up = pthread_create(&up, NULL, uploader, p) == 0;
-	if (nw < NWORKERS || !have_wr || !have_up) {
+	ra.p = p;
+	ra.fd = fd;
+	have_rd = pthread_create(&rd, NULL, reader, &ra) == 0;
+	if (nw < NWORKERS || !have_wr || !have_up || !have_rd) {
 		fail("cannot start threads");
 		fail_locked(p);
-	} else if (read_stream(p, fd, progress, arg) < 0) {
+	} else if (chunk_stream(p, progress, arg) < 0) {
 		fail_locked(p);
 	}
+	/* after a failure the reader stops once its current read returns */
+	if (have_rd)
+		pthread_join(rd, NULL);
 	pthread_mutex_lock(&p->mu);
 	p->eof = 1;
 	pthread_cond_broadcast(&p->cv_worker);
@@ -767,7 +819,7 @@ oom:
 out:
 	*st = p->st;
 	for (i = 0; i < RING; i++) {
-		free(p->ring[i].data);
+		free(p->ring[i].buf);
 		free(p->ring[i].out);
 	}
 	free(p->cur.buf);
@@ -781,6 +833,7 @@ out:
 	free(orph);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv_reader);
+	pthread_cond_destroy(&p->cv_chunk);
 	pthread_cond_destroy(&p->cv_worker);
 	pthread_cond_destroy(&p->cv_writer);
 	pthread_cond_destroy(&p->cv_upl);
