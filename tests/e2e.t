@@ -43,8 +43,8 @@ on() { # NODE CMD...: run CMD in NODE's namespace and folder
 
 # the node's config from the shared mesh file, applied
 relink() { # NODE
-	on "$1" sh -c "umask 077; anemone-render -n $1 -k wg.key ../mesh.yaml >wg0.conf &&
-		anemone-link -f wg0.conf ${IF[$1]}"
+	on "$1" bash -o pipefail -c "umask 077; anemone-render -n $1 -k wg.key \
+		../mesh.yaml | tee wg0.conf | anemone-link ${IF[$1]}"
 }
 
 # home-alice's latest handshake, as home sees it ("" if none)
@@ -119,7 +119,7 @@ test_expect_success 'bob joins: one new entry, every box re-rendered and re-link
 '
 
 test_expect_success 'bob is reachable from home and from alice' '
-	on home anemone-probe -P icmp -t 5 -c wg0.conf "${IF[home]}" bob >out &&
+	on home anemone-probe -P icmp -t 5 -c ../mesh.yaml "${IF[home]}" bob >out &&
 	cut -f1,7,8,10 out >got &&
 	printf "bob\t10.8.0.3\tok\tup\n" >expect &&
 	test_cmp expect got &&
@@ -225,7 +225,7 @@ test_expect_success 'alice comes back: probe up; a push reuses what she has' '
 # the nightly script, configured for this setup
 cat >"$T/backup.conf" <<EOF
 IFACE=${IF[home]}
-WGCONF=$T/home/wg0.conf
+NAMES=$T/mesh.yaml
 NAME=home-nightly
 DATA=$T/data
 KEYFILE=$T/home/repo.key
