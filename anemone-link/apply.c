@@ -187,21 +187,26 @@ report(const char *ifname, enum step failed, unsigned done)
 	    *ok ? ok : "nothing", no);
 }
 
+/* Apply removals DEL, then additions ADD, of addresses or routes. */
 static int
-prefixes(struct job *j, int route, int add, const struct wg_prefix *v,
-    size_t n)
+prefixes(struct job *j, int route, const struct wg_prefix *del, size_t ndel,
+    const struct wg_prefix *add, size_t nadd)
 {
-	char buf[NETADDR_PREFIX_MAX], why[512];
+	char why[512];
+	size_t i;
 
-	for (size_t i = 0; i < n; i++) {
-		int r = route ? rtnl_route(&j->nl, j->link.ifindex, add, &v[i]) :
-		    rtnl_addr(&j->nl, j->link.ifindex, add, &v[i]);
+	for (i = 0; i < ndel + nadd; i++) {
+		int a = i >= ndel;
+		const struct wg_prefix *p = a ? &add[i - ndel] : &del[i];
 
-		if (r < 0) {
-			snprintf(why, sizeof(why), "%s", lasterr());
-			return fail("%s %s: %s", why, netaddr_format(buf, &v[i]),
-			    strerror(errno));
-		}
+		if ((route ? rtnl_route(&j->nl, j->link.ifindex, a, p) :
+		    rtnl_addr(&j->nl, j->link.ifindex, a, p)) == 0)
+			continue;
+		if (i == 0)
+			return -1;
+		snprintf(why, sizeof(why), "%s", lasterr());
+		return fail("%s (%zu of %zu %s changes were made)", why, i,
+		    ndel + nadd, route ? "route" : "address");
 	}
 	return 0;
 }
@@ -235,8 +240,8 @@ apply(struct job *j, struct wg_device *want)
 	if (!wgsync_empty(j->set) && wgdev_set(j->set) < 0)
 		goto bad;
 	done |= 1u << s++;
-	if (prefixes(j, 0, 0, j->addr_del, j->n_addr_del) < 0 ||
-	    prefixes(j, 0, 1, j->addr_add, j->n_addr_add) < 0)
+	if (prefixes(j, 0, j->addr_del, j->n_addr_del, j->addr_add,
+	    j->n_addr_add) < 0)
 		goto bad;
 	done |= 1u << s++;
 	if (j->mtu && rtnl_link_set(&j->nl, j->link.ifindex, j->mtu, 0) < 0)
@@ -245,8 +250,8 @@ apply(struct job *j, struct wg_device *want)
 	if (j->up && rtnl_link_set(&j->nl, j->link.ifindex, 0, 1) < 0)
 		goto bad;
 	done |= 1u << s++;
-	if (prefixes(j, 1, 0, j->route_del, j->n_route_del) < 0 ||
-	    prefixes(j, 1, 1, j->route_add, j->n_route_add) < 0)
+	if (prefixes(j, 1, j->route_del, j->n_route_del, j->route_add,
+	    j->n_route_add) < 0)
 		goto bad;
 	return 0;
 bad:

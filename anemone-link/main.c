@@ -52,9 +52,11 @@ read_config(const char *path, const char *ifname)
 	char *line = NULL;
 	size_t cap = 0, total = 0;
 	ssize_t n;
+	static char iobuf[BUFSIZ];	/* ours, so that it can be wiped */
 
 	if (path && strcmp(path, "-") && (f = fopen(path, "re")) == NULL)
 		errx(1, "%s: %s", path, strerror(errno));
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	if (wgconf_init(&c, name, ifname) < 0)
 		errx(1, "%s", lasterr());
 	while ((n = getline(&line, &cap, f)) > 0) {
@@ -78,11 +80,13 @@ read_config(const char *path, const char *ifname)
 	free(line);
 	if (f != stdin)
 		fclose(f);
+	sodium_memzero(iobuf, sizeof(iobuf));	/* it held key text */
 	return dev;
 bad:
 	if (line)
 		sodium_memzero(line, cap);
 	free(line);
+	sodium_memzero(iobuf, sizeof(iobuf));
 	wgconf_free(&c);
 	errx(1, "%s", lasterr());
 }

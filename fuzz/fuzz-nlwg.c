@@ -17,10 +17,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int len = (int)size;
 
 	memcpy(copy, data, size);
-	while (mnl_nlmsg_ok(nlh, len)) {
-		if (nlwg_parse(nlh, dev) < 0)
+	/* framing as mnl_cb_run() does it, with the length compared
+	 * unsigned (libmnl's mnl_nlmsg_ok() lets a length >= 2^31 through;
+	 * harmless for kernel replies, not for arbitrary bytes) */
+	while (len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	    nlh->nlmsg_len <= (uint32_t)len) {
+		if (nlwg_parse(nlh, dev) < 0 ||
+		    MNL_ALIGN(nlh->nlmsg_len) >= (uint32_t)len)
 			break;
-		nlh = mnl_nlmsg_next(nlh, &len);
+		len -= (int)MNL_ALIGN(nlh->nlmsg_len);
+		nlh = (const void *)((const char *)nlh +
+		    MNL_ALIGN(nlh->nlmsg_len));
 	}
 	wgdev_free(dev);
 	free(copy);

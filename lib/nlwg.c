@@ -523,21 +523,32 @@ nlwg_get(const char *ifname, struct wg_device **devp)
 struct sctx {
 	struct nl *nl;
 	const char *ifname;
+	int sent;
 };
 
 static int
 send_one(struct nlmsghdr *nlh, void *arg)
 {
 	struct sctx *s = arg;
+	char why[512];
 
-	return nl_talk(s->nl, nlh, NULL, NULL, s->ifname);
+	if (nl_talk(s->nl, nlh, NULL, NULL, s->ifname) < 0) {
+		if (s->sent == 0)
+			return -1;
+		/* the kernel applied the earlier messages */
+		snprintf(why, sizeof(why), "%s", lasterr());
+		return fail("%s (the first %d netlink messages of the change "
+		    "were applied)", why, s->sent);
+	}
+	s->sent++;
+	return 0;
 }
 
 int
 nlwg_set(const struct wg_device *dev)
 {
 	struct nl nl;
-	struct sctx s = { &nl, dev->name };
+	struct sctx s = { &nl, dev->name, 0 };
 	size_t size = MNL_SOCKET_BUFFER_SIZE;
 	uint16_t family;
 	void *buf;

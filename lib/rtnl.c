@@ -9,6 +9,7 @@
 #include <linux/rtnetlink.h>
 
 #include "error.h"
+#include "netaddr.h"
 #include "rtnl.h"
 
 #define NL_BUFSIZE (1u << 16)
@@ -308,14 +309,16 @@ rtnl_addr(struct nl *nl, uint32_t ifindex, int add, const struct wg_prefix *p)
 	    add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	size_t alen = p->family == AF_INET ? 4 : 16;
+	char pfx[NETADDR_PREFIX_MAX], what[NETADDR_PREFIX_MAX + 20];
 
 	ifa->ifa_family = (uint8_t)p->family;
 	ifa->ifa_prefixlen = p->cidr;
 	ifa->ifa_index = ifindex;
 	mnl_attr_put(nlh, IFA_LOCAL, alen, &p->ip6);
 	mnl_attr_put(nlh, IFA_ADDRESS, alen, &p->ip6);
-	return nl_talk(nl, nlh, NULL, NULL, add ? "adding an address" :
-	    "removing an address");
+	snprintf(what, sizeof(what), "%s address %s", add ? "adding" :
+	    "removing", netaddr_format(pfx, p));
+	return nl_talk(nl, nlh, NULL, NULL, what);
 }
 
 static int
@@ -382,6 +385,7 @@ rtnl_route(struct nl *nl, uint32_t ifindex, int add, const struct wg_prefix *p)
 	struct nlmsghdr *nlh = msg(nl, add ? RTM_NEWROUTE : RTM_DELROUTE,
 	    add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	char pfx[NETADDR_PREFIX_MAX], what[NETADDR_PREFIX_MAX + 20];
 
 	rtm->rtm_family = (uint8_t)p->family;
 	rtm->rtm_dst_len = p->cidr;
@@ -391,6 +395,7 @@ rtnl_route(struct nl *nl, uint32_t ifindex, int add, const struct wg_prefix *p)
 	rtm->rtm_type = RTN_UNICAST;
 	mnl_attr_put(nlh, RTA_DST, p->family == AF_INET ? 4 : 16, &p->ip6);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	return nl_talk(nl, nlh, NULL, NULL, add ? "adding a route" :
-	    "removing a route");
+	snprintf(what, sizeof(what), "%s route %s", add ? "adding" :
+	    "removing", netaddr_format(pfx, p));
+	return nl_talk(nl, nlh, NULL, NULL, what);
 }

@@ -627,6 +627,18 @@ disk_full(struct conn *c, const char *dir, size_t need)
 	return bavail * (frsize ? frsize : 1) < need ? 1 : 0;
 }
 
+/* Send fsync (when the server has it) and close for HANDLE. */
+static int
+send_close(struct conn *c, const uint8_t *handle, size_t hlen, uint32_t *fid,
+    uint32_t *cid)
+{
+	if (c->raw.has_fsync && rawsftp_handle_op(&c->raw, 1, handle, hlen, fid) < 0)
+		return conn_fail(c, "fsync");
+	if (rawsftp_handle_op(&c->raw, 0, handle, hlen, cid) < 0)
+		return conn_fail(c, "close");
+	return 0;
+}
+
 static int
 sftp_put(void *be, const char *path, const void *buf, size_t len)
 {
@@ -639,7 +651,7 @@ sftp_put(void *be, const char *path, const void *buf, size_t len)
 	uint64_t rnd;
 	struct wr { uint32_t id, len; } *q = NULL;
 	uint32_t id, qcap, wstatus = FX_OK, cid, fid = 0, lid, rid;
-	int r = STORE_ERR, tries, st_link, st_close, st_fsync = FX_OK;
+	int r = STORE_ERR, tries, st_link, st_close, st_fsync = FX_OK, closing = 0;
 
 	if (fullpath(st, path, full, sizeof(full)) < 0)
 		return STORE_ERR;
@@ -725,6 +737,14 @@ sftp_put(void *be, const char *path, const void *buf, size_t len)
 			if (rawsftp_pending(&c->raw))
 				break;
 		}
+		/* all sent: fsync and close go right behind the writes (the
+		 * server answers in order; every status is checked before the
+		 * file gets its name) */
+		if (off >= len && !closing) {
+			if (send_close(c, handle, hlen, &fid, &cid) < 0)
+				goto out;
+			closing = 1;
+		}
 		if (qhead == qtail) {
 			if (wstatus != FX_OK)
 				break;
@@ -745,17 +765,9 @@ sftp_put(void *be, const char *path, const void *buf, size_t len)
 	}
 
 	/* fsync, close; then link and remove in one round trip */
-	if (c->raw.has_fsync && wstatus == FX_OK &&
-	    rawsftp_handle_op(&c->raw, 1, handle, hlen, &fid) < 0) {
-		conn_fail(c, "fsync");
+	if (!closing && send_close(c, handle, hlen, &fid, &cid) < 0)
 		goto out;
-	}
-	if (rawsftp_handle_op(&c->raw, 0, handle, hlen, &cid) < 0) {
-		conn_fail(c, "close");
-		goto out;
-	}
-	if (c->raw.has_fsync && wstatus == FX_OK &&
-	    (st_fsync = status_of(c, fid, "fsync")) < 0)
+	if (c->raw.has_fsync && (st_fsync = status_of(c, fid, "fsync")) < 0)
 		goto out;
 	if ((st_close = status_of(c, cid, "close")) < 0)
 		goto out;

@@ -383,20 +383,26 @@ peer_line(struct parser *p, const char *key, size_t klen, const char *v,
 	uint64_t u;
 
 	if (IS("preshared_key")) {
-		uint8_t *k;
+		uint8_t k[WG_KEY_LEN];
+		int r = parse_hexkey(v, vn, k);
 
 		if (peer->preshared_key != NULL)
-			return bad(p, "duplicate preshared_key", NULL, 0);
-		if ((k = wgdev_secret(p->dev)) == NULL)
-			return -1;
-		if (parse_hexkey(v, vn, k) < 0) {
-			sodium_memzero(k, WG_KEY_LEN);
-			return bad(p, "malformed preshared_key", NULL, 0);
-		}
-		if (!is_zero(k)) {
-			peer->preshared_key = k;
+			r = -2;
+		/* most peers have none: a guarded slot only for a real key */
+		if (r == 0 && !is_zero(k)) {
+			if ((peer->preshared_key = wgdev_secret(p->dev)) ==
+			    NULL) {
+				sodium_memzero(k, sizeof(k));
+				return -1;
+			}
+			memcpy(peer->preshared_key, k, WG_KEY_LEN);
 			peer->flags |= WGPEER_HAS_PSK;
 		}
+		sodium_memzero(k, sizeof(k));
+		if (r == -2)
+			return bad(p, "duplicate preshared_key", NULL, 0);
+		if (r < 0)
+			return bad(p, "malformed preshared_key", NULL, 0);
 	} else if (IS("protocol_version")) {
 		if (parse_u64(v, vn, UINT64_MAX, &u) < 0 || u != 1)
 			return bad(p, "unsupported protocol_version", v, vn);

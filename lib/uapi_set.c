@@ -139,7 +139,14 @@ uapi_set(const struct wg_device *dev)
 	}
 	if (uapi_call(dev->name, t.buf, &reply, &len) < 0)
 		goto out;
-	rc = uapi_reply_errno(dev->name, reply, len);
+	if ((rc = uapi_reply_errno(dev->name, reply, len)) < 0 &&
+	    dev->n_peers > 1) {
+		char why[512];
+
+		/* the daemon applies a request line by line */
+		snprintf(why, sizeof(why), "%s", lasterr());
+		fail("%s (changes before the failing one are in place)", why);
+	}
 out:
 	if (t.buf) {
 		sodium_memzero(t.buf, t.cap);

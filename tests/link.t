@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-link.sh"
 require_root
-require_cmd wireguard-go wg ip jq setpriv ping
+require_cmd wireguard-go wg ip jq setpriv ping anemone-render
 
 link_keys
 netns_pair A B
@@ -255,6 +255,13 @@ PublicKey = $P2" 'anemone-link: bad.conf: no [Interface] section'
 bad 'bad line' '[Interface]
 just words' 'anemone-link: bad.conf:2:1: expected KEY = VALUE'
 
+test_expect_success 'a missing -f file is one line, exit 1' '
+	test_expect_code 1 link "$A" -f nosuch.conf "$IA" >out 2>err &&
+	echo "anemone-link: nosuch.conf: No such file or directory" >expect &&
+	test_cmp expect err &&
+	test_cmp /dev/null out
+'
+
 test_expect_success 'bad input on stdin names <stdin>' '
 	printf "[Interface]\nDNS = 1.1.1.1\n" |
 		test_expect_code 1 link "$A" "$IA" >out 2>err &&
@@ -301,6 +308,61 @@ test_expect_success 'a failing userspace implementation is reported, nothing hal
 	echo "anemone-link: $IA: false failed (exit status 1); applied: nothing; not applied: interface, keys and peers, addresses, MTU, link up, routes" >expect &&
 	test_cmp expect err &&
 	test_must_fail ip -n "$A" link show "$IA"
+'
+
+test_expect_success 'two namespaces configured only by anemone-render | anemone-link' '
+	netns_pair R1 R2 &&
+	I1=$(uniq_name lr) && I2=$(uniq_name lr) &&
+	link_forget "$R1" "$I1" &&
+	link_forget "$R2" "$I2" &&
+	(umask 077 && echo "$K1" >k1.key && echo "$K2" >k2.key) &&
+	cat >r1.yaml <<-EOF &&
+	interface:
+	  address: 10.8.0.1/24
+	  listen_port: 51820
+	  private_key_file: $T/k1.key
+	peers:
+	  - name: two
+	    public_key: "$P2"
+	    endpoint: "192.0.2.2:51820"
+	    allowed_ips: 10.8.0.2/32
+	EOF
+	cat >r2.yaml <<-EOF &&
+	interface:
+	  address: 10.8.0.2/24
+	  listen_port: 51820
+	  private_key_file: $T/k2.key
+	peers:
+	  - name: one
+	    public_key: "$P1"
+	    endpoint: "192.0.2.1:51820"
+	    allowed_ips: 10.8.0.1/32
+	EOF
+	anemone-render r1.yaml | ip netns exec "$R1" anemone-link "$I1" &&
+	anemone-render r2.yaml | ip netns exec "$R2" anemone-link "$I2" &&
+	wait_for 10 ip netns exec "$R1" ping -c1 -W1 10.8.0.2 &&
+	ip netns exec "$R2" ping -c1 -W2 10.8.0.1 &&
+	anemone-render r1.yaml | ip netns exec "$R1" anemone-link -n "$I1" >out &&
+	test_cmp /dev/null out &&
+	anemone-render r2.yaml | ip netns exec "$R2" anemone-link -v "$I2" >out &&
+	test_cmp /dev/null out
+'
+
+test_expect_success 'failing midway says what was applied and what was not' '
+	netns_new C &&
+	ip netns exec "$C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 &&
+	IC=$(uniq_name lc) &&
+	link_forget "$C" "$IC" &&
+	printf "[Interface]\nPrivateKey = %s\nAddress = 10.8.0.1/24, fd00:9::1/64\n[Peer]\nPublicKey = %s\nAllowedIPs = 10.9.0.0/16\n" \
+		"$K1" "$P2" >mid.conf &&
+	test_expect_code 1 link "$C" "$IC" <mid.conf >out 2>err &&
+	echo "anemone-link: $IC: adding address fd00:9::1/64: Permission denied (1 of 2 address changes were made); applied: interface, keys and peers; not applied: addresses, MTU, link up, routes" >expect &&
+	test_cmp expect err &&
+	test_cmp /dev/null out &&
+	ip netns exec "$C" wg show "$IC" peers >actual &&
+	echo "$P2" >expect &&
+	test_cmp expect actual
 '
 
 done_testing
