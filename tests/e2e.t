@@ -2,10 +2,10 @@
 # The whole story, each step asserted: three friends' boxes (home, alice,
 # bob) in namespaces on one "internet" bridge; one shared mesh file built
 # from examples/add-peer.sh entries; anemone-render | anemone-link on
-# wireguard-go; alice's sshd on her tunnel address with the shipped
-# drop-in; backups pushed, deduplicated, restored; bob joins without
-# disturbing home and alice; alice goes away and comes back; the nightly
-# script runs against it all.
+# wireguard-go; probe; bob joins without disturbing home and alice;
+# alice's sshd on her tunnel address with the shipped drop-in; backups
+# pushed, deduplicated, restored; alice goes away and comes back; the
+# nightly script runs against it all.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-link.sh"
 . "$(dirname "$0")/lib-sftp.sh"
@@ -19,13 +19,12 @@ require_cmd ip wireguard-go wg ping perl \
 netns_new NET
 ip -n "$NET" link add br0 type bridge
 ip -n "$NET" link set br0 up
-declare -A NS IF ADDR
+declare -A NS IF
 n=0
 for node in home alice bob; do
 	n=$((n + 1))
 	netns_new "NS[$node]"
 	IF[$node]=$(uniq_name e2)
-	ADDR[$node]=10.8.0.$n
 	link_forget "${NS[$node]}" "${IF[$node]}"
 	v=$(uniq_name ve) vb=$(uniq_name vb)
 	ip link add "$v" netns "${NS[$node]}" type veth peer name "$vb" netns "$NET"
