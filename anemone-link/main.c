@@ -52,7 +52,6 @@ read_config(const char *path, const char *ifname)
 	char *line = NULL;
 	size_t cap = 0, total = 0;
 	ssize_t n;
-
 	static char iobuf[BUFSIZ];	/* ours, so that it can be wiped */
 
 	if (path && strcmp(path, "-") && (f = fopen(path, "re")) == NULL)

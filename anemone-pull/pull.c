@@ -140,7 +140,7 @@ check(struct repo *r, const char *spec)
 {
 	struct snapshot s;
 	char **names;
-	size_t n, i;
+	size_t n, i, seen = 0;
 	int rc, bad = 0;
 
 	if (spec != NULL && strchr(spec, '@') != NULL) {
@@ -158,6 +158,8 @@ check(struct repo *r, const char *spec)
 			warnx("%s", lasterr());
 			bad = 1;
 		} else {
+			if (spec != NULL && strcmp(spec, s.name) == 0)
+				seen++;
 			if ((spec == NULL || strcmp(spec, s.name) == 0) &&
 			    pull_stream(r, &s, -1) < 0) {
 				warnx("%s", lasterr());
@@ -170,6 +172,8 @@ check(struct repo *r, const char *spec)
 	free(names);
 	if (bad)
 		return fail("%s: problems found", r->st->url);
+	if (spec != NULL && seen == 0)
+		return fail("%s: no snapshot named %s", r->st->url, spec);
 	return 0;
 }
 

@@ -54,7 +54,9 @@ for i in $(cat "$T/ifaces"); do
 done
 
 # A: one device, N peers; live peer i is B's device i (10.9.1.i on B's
-# side, port 52000+i), dead peer i a key nobody holds (10.9.2.i)
+# side, port 30000+i: below the ephemeral range, where the devices took
+# random ports when they started), dead peer i a key nobody holds
+# (10.9.2.i)
 ka=$(wg genkey)
 pa=$(printf '%s\n' "$ka" | wg pubkey)
 {
@@ -63,7 +65,7 @@ pa=$(printf '%s\n' "$ka" | wg pubkey)
 		k=$(wg genkey)
 		printf '%s\n' "$k" >"$T/key.$i"
 		printf '[Peer]\nPublicKey = %s\nEndpoint = 192.0.2.2:%d\n' \
-			"$(printf '%s\n' "$k" | wg pubkey)" $((52000 + i))
+			"$(printf '%s\n' "$k" | wg pubkey)" $((30000 + i))
 		printf 'AllowedIPs = 10.9.%d.%d/32\n' $((1 + i / 250)) $((i % 250))
 	done
 	for ((i = 1; i <= N - LIVE; i++)); do
@@ -83,7 +85,7 @@ for ((i = 1; i <= LIVE; i++)); do
 	ifn=$(cat "$T/if.$i")
 	addr=10.9.$((1 + i / 250)).$((i % 250))
 	ip netns exec "$B" wg set "$ifn" private-key "$T/key.$i" \
-		listen-port $((52000 + i)) peer "$pa" allowed-ips 10.9.0.1/32 ||
+		listen-port $((30000 + i)) peer "$pa" allowed-ips 10.9.0.1/32 ||
 		die "wg set $ifn"
 	printf 'addr add %s/32 dev %s\nlink set %s up\n' "$addr" "$ifn" "$ifn"
 	printf 'rule add from %s table %d\n' "$addr" $((1000 + i))

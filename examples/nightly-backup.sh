@@ -4,8 +4,8 @@
 # Reads /etc/anemone/backup.conf (shell syntax; ANEMONE_BACKUP_CONF names
 # another file) for:
 #   IFACE=wg0                         the WireGuard interface
-#   WGCONF=/etc/anemone/wg0.conf      the rendered config: names the peers
-#                                     for anemone-probe -c
+#   NAMES=/etc/anemone/mesh.yaml      names the peers for anemone-probe -c:
+#                                     the mesh file, config.yaml or wg0.conf
 #   NAME=$(hostname)                  the snapshot name
 #   DATA="/home /etc"                 what to back up (absolute paths)
 #   KEYFILE=/etc/anemone/repo.key     the repository key
@@ -18,7 +18,7 @@
 set -u
 conf=${ANEMONE_BACKUP_CONF:-/etc/anemone/backup.conf}
 . "$conf" || exit 1
-: "${IFACE:=wg0}" "${WGCONF:=}" "${NAME:=$(hostname)}" "${MAILTO:=}"
+: "${IFACE:=wg0}" "${NAMES:=}" "${NAME:=$(hostname)}" "${MAILTO:=}"
 : "${SSH_KEY:=}" "${KNOWN_HOSTS:=}"
 log=$(mktemp) || exit 1
 trap 'rm -f "$log" "$log.tar"' EXIT
@@ -36,7 +36,7 @@ for f in $FRIENDS; do
 	peer=${f%%=*}
 	repo=${f#*=}
 	rc=0
-	anemone-probe -q ${WGCONF:+-c "$WGCONF"} "$IFACE" "$peer" 2>>"$log" || rc=$?
+	anemone-probe -q ${NAMES:+-c "$NAMES"} "$IFACE" "$peer" 2>>"$log" || rc=$?
 	if [ $rc -eq 1 ]; then
 		echo "$peer: down, skipped" >>"$log"
 		status=1

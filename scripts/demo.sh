@@ -209,10 +209,8 @@ peers:
     allowed_ips: 10.8.0.1/32
 EOF
 on home  'cat config.yaml'
-say "# (wg0.conf, kept with mode 0600 since it holds the private key, lets"
-say "#  anemone-probe name the peers)"
-on home  "umask 077; anemone-render config.yaml | tee wg0.conf | anemone-link $IF_HOME"
-on alice "umask 077; anemone-render config.yaml | tee wg0.conf | anemone-link $IF_ALICE"
+on home  "anemone-render config.yaml | anemone-link $IF_HOME"
+on alice "anemone-render config.yaml | anemone-link $IF_ALICE"
 on home  "ip -brief address show $IF_HOME"
 
 # ---- 3. alice's SFTP service -----------------------------------------------
@@ -257,7 +255,8 @@ on home  "echo '[10.8.0.2]:2222 $HOSTKEY' > known_hosts"
 # ---- 4. probe ----------------------------------------------------------------
 
 step "4. Is alice there?"
-on home "anemone-probe -c wg0.conf $IF_HOME"
+say "# (config.yaml names the peers)"
+on home "anemone-probe -c config.yaml $IF_HOME"
 
 # ---- 5. back up, twice; restore ------------------------------------------------
 

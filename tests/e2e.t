@@ -2,10 +2,10 @@
 # The whole story, each step asserted: three friends' boxes (home, alice,
 # bob) in namespaces on one "internet" bridge; one shared mesh file built
 # from examples/add-peer.sh entries; anemone-render | anemone-link on
-# wireguard-go; alice's sshd on her tunnel address with the shipped
-# drop-in; backups pushed, deduplicated, restored; bob joins without
-# disturbing home and alice; alice goes away and comes back; the nightly
-# script runs against it all.
+# wireguard-go; probe; bob joins without disturbing home and alice;
+# alice's sshd on her tunnel address with the shipped drop-in; backups
+# pushed, deduplicated, restored; alice goes away and comes back; the
+# nightly script runs against it all.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-link.sh"
 . "$(dirname "$0")/lib-sftp.sh"
@@ -19,13 +19,12 @@ require_cmd ip wireguard-go wg ping perl \
 netns_new NET
 ip -n "$NET" link add br0 type bridge
 ip -n "$NET" link set br0 up
-declare -A NS IF ADDR
+declare -A NS IF
 n=0
 for node in home alice bob; do
 	n=$((n + 1))
 	netns_new "NS[$node]"
 	IF[$node]=$(uniq_name e2)
-	ADDR[$node]=10.8.0.$n
 	link_forget "${NS[$node]}" "${IF[$node]}"
 	v=$(uniq_name ve) vb=$(uniq_name vb)
 	ip link add "$v" netns "${NS[$node]}" type veth peer name "$vb" netns "$NET"
@@ -43,8 +42,8 @@ on() { # NODE CMD...: run CMD in NODE's namespace and folder
 
 # the node's config from the shared mesh file, applied
 relink() { # NODE
-	on "$1" sh -c "umask 077; anemone-render -n $1 -k wg.key ../mesh.yaml >wg0.conf &&
-		anemone-link -f wg0.conf ${IF[$1]}"
+	on "$1" bash -o pipefail -c "umask 077; anemone-render -n $1 -k wg.key \
+		../mesh.yaml | tee wg0.conf | anemone-link ${IF[$1]}"
 }
 
 # home-alice's latest handshake, as home sees it ("" if none)
@@ -119,7 +118,7 @@ test_expect_success 'bob joins: one new entry, every box re-rendered and re-link
 '
 
 test_expect_success 'bob is reachable from home and from alice' '
-	on home anemone-probe -P icmp -t 5 -c wg0.conf "${IF[home]}" bob >out &&
+	on home anemone-probe -P icmp -t 5 -c ../mesh.yaml "${IF[home]}" bob >out &&
 	cut -f1,7,8,10 out >got &&
 	printf "bob\t10.8.0.3\tok\tup\n" >expect &&
 	test_cmp expect got &&
@@ -225,7 +224,7 @@ test_expect_success 'alice comes back: probe up; a push reuses what she has' '
 # the nightly script, configured for this setup
 cat >"$T/backup.conf" <<EOF
 IFACE=${IF[home]}
-WGCONF=$T/home/wg0.conf
+NAMES=$T/mesh.yaml
 NAME=home-nightly
 DATA=$T/data
 KEYFILE=$T/home/repo.key

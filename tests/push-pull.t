@@ -77,7 +77,10 @@ test_expect_success 'verify: silent and 0 on a sound repository' '
 	anemone-pull -c repo host2 >out 2>err &&
 	test ! -s out && test ! -s err &&
 	anemone-pull -c repo host1@$(cat id) >out 2>err &&
-	test ! -s out && test ! -s err
+	test ! -s out && test ! -s err &&
+	test_expect_code 1 anemone-pull -c repo nobody >out 2>err &&
+	echo "anemone-pull: repo: no snapshot named nobody" >expect &&
+	test_cmp expect err
 '
 
 test_expect_success 'a key that is not the repository'"'"'s fails at once' '
