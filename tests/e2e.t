@@ -104,7 +104,17 @@ test_expect_success 'probe from home: alice up, exit 0' '
 	test_cmp expect got
 '
 
+# settled() NODE PEER: the latest handshake is over 6 s old, past
+# WireGuard's 5 s retry, so that no handshake from the start-up (both
+# sides may have begun one) is still on its way
+settled() {
+	local h
+	h=$(handshake "$1" "$2")
+	[ -n "$h" ] && [ $(($(date +%s) - h)) -gt 6 ]
+}
+
 test_expect_success 'bob joins: one new entry, every box re-rendered and re-linked' '
+	wait_for 30 settled home alice &&
 	before=$(handshake home alice) &&
 	on bob "$TOP/examples/add-peer.sh" -n bob -k wg.key -a 10.8.0.3/24 \
 		-e 192.0.2.3:51820 -l 51820 >>mesh.yaml &&
@@ -216,7 +226,7 @@ test_expect_success 'alice comes back: probe up; a push reuses what she has' '
 	tar -C data -cf - . | push home >id3 2>err &&
 	sed -n "s/^home@$(cat id3): .* \([0-9]*\) of \([0-9]*\) chunks new.*/\1 \2/p" err >counts &&
 	read new total <counts &&
-	test "$new" -ge 1 && test "$new" -le 3 && test "$total" -gt 50 &&
+	test "$new" -ge 1 && test "$new" -le 5 && test "$total" -gt 50 &&
 	pull "$URL" home@$(cat id3) | tar -C restore -xf - &&
 	diff -r data restore
 '
