@@ -385,6 +385,19 @@ conn_connect(struct conn *c)
 	    (st->known_hosts && ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS,
 	    st->known_hosts) < 0))
 		return fail("%s: %s", st->url, ssh_get_error(c->ssh));
+	/* ~ is $HOME (libssh would take the password database's home) */
+	if (getenv("HOME") != NULL && getenv("HOME")[0] == '/') {
+		char dir[4096];
+
+		snprintf(dir, sizeof(dir), "%s/.ssh", getenv("HOME"));
+		if (ssh_options_set(c->ssh, SSH_OPTIONS_SSH_DIR, dir) < 0)
+			return fail("%s: %s", st->url, ssh_get_error(c->ssh));
+		if (st->known_hosts == NULL) {
+			snprintf(dir, sizeof(dir), "%s/.ssh/known_hosts", getenv("HOME"));
+			if (ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS, dir) < 0)
+				return fail("%s: %s", st->url, ssh_get_error(c->ssh));
+		}
+	}
 	if ((fd = tcp_connect(c)) < 0)
 		return -1;
 	ssh_options_set(c->ssh, SSH_OPTIONS_FD, &fd);

@@ -33,6 +33,20 @@ test_expect_success 'accept-new adds the key; then it is trusted' '
 	st -k "$KNOWN" -i "$KEY" "$URL" open
 '
 
+test_expect_success 'without -k: $HOME/.ssh/known_hosts, made by accept-new' '
+	rm -rf "$HOME/.ssh" &&
+	st -a -i "$KEY" "$URL" open &&
+	known_host >expect && test_cmp expect "$HOME/.ssh/known_hosts" &&
+	test "$(stat -c %a "$HOME/.ssh")" = 700 &&
+	st -i "$KEY" "$URL" open
+'
+
+test_expect_success 'without -i: the default key in $HOME/.ssh' '
+	cp "$KEY" "$HOME/.ssh/id_ed25519" &&
+	test_when_finished "rm -f $HOME/.ssh/id_ed25519" &&
+	SSH_AUTH_SOCK= st "$URL" open
+'
+
 test_expect_success 'a changed host key is refused, even with accept-new' '
 	known_host host2 >k2 &&
 	cp k2 k2.orig &&
