@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "hex.h"
 
 #define REPO_VERSION	1
 #define REPO_ID_LEN	16
@@ -151,7 +152,5 @@ int name_valid(const char *name);
 int list_parse(const uint8_t *pt, size_t n, uint32_t *count);
 
 /* Hex helpers. */
-void hex_encode(char *out, const uint8_t *b, size_t n);	/* 2n+1 */
-int hex_decode(uint8_t *out, const char *s, size_t n);		/* strlen 2n */
 
 #endif

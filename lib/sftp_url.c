@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "hex.h"
 #include "sftp_url.h"
 
 #define URL_MAX 4096
@@ -12,18 +13,6 @@ bad(const char *url, size_t col, const char *what)
 	/* URLs reach here from argv: quote at most the first 200 bytes */
 	return fail("%.200s%s: column %zu: %s", url,
 	    strlen(url) > 200 ? "..." : "", col + 1, what);
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /*
@@ -48,7 +37,7 @@ decode(const char *url, const char *s, size_t n, int is_user)
 		if (c == '%') {
 			int h, l;
 
-			if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0) {
+			if (i + 2 >= n || (h = hex_digit(s[i + 1])) < 0 || (l = hex_digit(s[i + 2])) < 0) {
 				bad(url, (size_t)(s + i - url), "'%' needs two hex digits");
 				goto err;
 			}

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "error.h"
+#include "hex.h"
 #include "keys.h"
 #include "netaddr.h"
 #include "quote.h"
@@ -230,18 +231,6 @@ parse_u64(const char *s, size_t n, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 64 hex digits into KEY.  0 or -1 (KEY may be half written then). */
 static int
 parse_hexkey(const char *s, size_t n, uint8_t key[WG_KEY_LEN])
@@ -251,7 +240,7 @@ parse_hexkey(const char *s, size_t n, uint8_t key[WG_KEY_LEN])
 	if (n != 2 * WG_KEY_LEN)
 		return -1;
 	for (i = 0; i < WG_KEY_LEN; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -1;
