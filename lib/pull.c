@@ -1,7 +1,10 @@
 /*
- * pull: snapshot record -> chunk lists -> runs of blobs of one pack, each
- * fetched with one ranged read -> (authenticate, decompress, check id) on
- * two workers -> written in stream order by a writer thread.
+ * pull: snapshot record -> chunk lists -> runs of blobs of one pack
+ * (batches, planned in stream order by the caller's thread) -> NWORKERS
+ * workers, each taking the next planned batch, fetching it with one ranged
+ * read and opening it (authenticate, decompress, check id) -> written in
+ * stream order by a writer thread.  Several workers keep several reads in
+ * flight, hiding the round trip of each; at most PRING batches are held.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +19,7 @@
 #include "error.h"
 
 #define PRING		6
+#define NWORKERS	4	/* ranged reads in flight */
 #define BATCH_IN	(2u << 20)
 #define BATCH_RAW	(2u << 20)
 #define BATCH_BLOBS	1024
@@ -92,6 +96,14 @@ worker(void *arg)
 		b = &p->ring[p->next_work++ % PRING];
 		b->state = B_BUSY;
 		pthread_mutex_unlock(&p->mu);
+		pack_path(pn, p->r->packs[b->pack]);
+		if (store_get(p->r->st, pn, b->lo, b->in, b->hi - b->lo) < 0) {
+			blob_name(bn, b->e[0].id);
+			fail_ctx("%s: blob %s", p->what, bn);
+			pthread_mutex_lock(&p->mu);
+			set_failed(p);
+			break;
+		}
 		cached = -1;
 		for (i = 0, o = 0; i < b->n; i++) {
 			e = &b->e[i];
@@ -114,7 +126,6 @@ worker(void *arg)
 		}
 		if (bad) {
 			blob_name(bn, e->id);
-			pack_path(pn, p->r->packs[b->pack]);
 			fail_ctx("%s: blob %s in %s/%s", p->what, bn,
 			    p->r->st->url, pn);
 		}
@@ -190,22 +201,16 @@ struct fetch {
 	uint64_t raw;
 };
 
+/* Hand the planned batch to the workers (who fetch and open it). */
 static int
 dispatch(struct fetch *f)
 {
 	struct pull *p = f->p;
 	struct batch *b = f->cur;
-	char pn[80];
 
 	if (b == NULL)
 		return 0;
 	f->cur = NULL;
-	pack_path(pn, p->r->packs[b->pack]);
-	if (store_get(p->r->st, pn, b->lo, b->in, b->hi - b->lo) < 0) {
-		char bn[2 * BLOB_ID_LEN + 1];
-		blob_name(bn, b->e[0].id);
-		return fail_ctx("%s: blob %s", p->what, bn);
-	}
 	pthread_mutex_lock(&p->mu);
 	b->state = B_FILLED;
 	p->next_seq++;
@@ -359,7 +364,7 @@ int
 pull_stream(struct repo *r, const struct snapshot *s, int fd)
 {
 	struct pull *p;
-	pthread_t w[2], wr;
+	pthread_t w[NWORKERS], wr;
 	char idhex[2 * SNAP_ID_LEN + 1];
 	int nw, have_wr, rc = -1;
 	size_t i;
@@ -383,11 +388,11 @@ pull_stream(struct repo *r, const struct snapshot *s, int fd)
 			fail_errno("pull");
 			goto out;
 		}
-	for (nw = 0; nw < 2; nw++)
+	for (nw = 0; nw < NWORKERS; nw++)
 		if (pthread_create(&w[nw], NULL, worker, p) != 0)
 			break;
 	have_wr = pthread_create(&wr, NULL, writer, p) == 0;
-	if (nw < 2 || !have_wr) {
+	if (nw < NWORKERS || !have_wr) {
 		fail("cannot start threads");
 		pthread_mutex_lock(&p->mu);
 		set_failed(p);

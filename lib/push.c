@@ -7,7 +7,10 @@
  * jobs in order of arrival (hash, claim new chunks, compress), finish in
  * any order; the writer consumes them strictly in stream order (chunk
  * lists need it), seals segments into the open pack and hands full packs
- * to the uploader, which stores them one at a time and collects the index.
+ * to NUPL uploaders, each storing one pack at a time, so that puts overlap
+ * (the store keeps a connection per concurrent caller).  An uploader adds
+ * a pack to the index only once its put has completed; at most NUPL + 1
+ * packs are buffered.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,7 @@
 
 #define RING		6
 #define NWORKERS	2
+#define NUPL		2	/* packs being stored at once */
 #define JOB_CHUNKS	(SEG_MAX / CHUNK_MIN + 1)
 #define RESERVE		CHUNK_MAX		/* room for the previous job's tail */
 #define READ_SIZE	(SEG_MAX - CHUNK_MAX)	/* read ahead into each job */
@@ -85,10 +89,10 @@ struct push {
 	struct list_ref *lists;
 	size_t nlists, caplists;
 
-	/* uploader */
-	struct pack up;		/* valid when up_full */
-	int up_full, up_stop;
-	uint8_t *ix;		/* index plaintext being collected */
+	/* uploaders: slot i belongs to uploader i */
+	struct pack up[NUPL];	/* valid when up_full[i] */
+	int up_full[NUPL], up_stop;
+	uint8_t *ix;		/* index plaintext being collected (mu) */
 	size_t ixlen, ixcap;
 	uint32_t ixpacks;
 
@@ -196,13 +200,14 @@ worker(void *arg)
 
 /* ---- writer ---- */
 
-/* Hand the open pack to the uploader (waiting for it to be idle). */
+/* Hand the open pack to an uploader (waiting for one to be idle). */
 static int
 flush_pack(struct push *p)
 {
 	struct pack *c = &p->cur, t;
 	uint8_t ad[1 + REPO_ID_LEN + PACK_NAME_LEN];
 	size_t hlen, i;
+	int k;
 
 	if (c->n == 0)
 		return 0;
@@ -221,15 +226,20 @@ flush_pack(struct push *p)
 	c->len += PACK_TRAILER;
 
 	pthread_mutex_lock(&p->mu);
-	while (p->up_full && !p->failed)
+	for (;;) {
+		for (k = 0; k < NUPL && p->up_full[k]; k++)
+			;
+		if (k < NUPL || p->failed)
+			break;
 		pthread_cond_wait(&p->cv_upl, &p->mu);
+	}
 	if (p->failed) {
 		pthread_mutex_unlock(&p->mu);
 		return -1;
 	}
-	t = p->up;	/* the uploader's idle buffers */
-	p->up = *c;
-	p->up_full = 1;
+	t = p->up[k];	/* an idle uploader's buffers */
+	p->up[k] = *c;
+	p->up_full[k] = 1;
 	pthread_cond_broadcast(&p->cv_upl);
 	pthread_mutex_unlock(&p->mu);
 	*c = t;
@@ -440,70 +450,107 @@ ix_add_pack(struct push *p, const uint8_t name[PACK_NAME_LEN],
 	return 0;
 }
 
-/* Write the collected index as one sealed file. */
+/* Write IX (LEN bytes of index plaintext naming NPACKS packs) sealed. */
 static int
-ix_write(struct push *p)
+ix_write_buf(struct push *p, uint8_t *ix, size_t len, uint32_t npacks)
 {
 	uint8_t name[PACK_NAME_LEN], ad[1 + REPO_ID_LEN + PACK_NAME_LEN];
 	char path[80];
 	uint8_t *out;
 	int rc;
 
-	if (p->ixpacks == 0)
+	if (npacks == 0)
 		return 0;
-	memcpy(p->ix, "ANIX", 4);
-	put32(p->ix + 4, p->ixpacks);
-	if ((out = malloc(p->ixlen + SEAL_OVERHEAD)) == NULL)
+	memcpy(ix, "ANIX", 4);
+	put32(ix + 4, npacks);
+	if ((out = malloc(len + SEAL_OVERHEAD)) == NULL)
 		return fail_errno("index");
 	randombytes_buf(name, sizeof(name));
 	ad[0] = 'I';
 	memcpy(ad + 1, p->r->repo_id, REPO_ID_LEN);
 	memcpy(ad + 1 + REPO_ID_LEN, name, PACK_NAME_LEN);
-	repo_seal(p->r, ad, sizeof(ad), p->ix, p->ixlen, out);
+	repo_seal(p->r, ad, sizeof(ad), ix, len, out);
 	memcpy(path, "index/", 6);
 	hex_encode(path + 6, name, PACK_NAME_LEN);
-	rc = store_put(p->r->st, path, out, p->ixlen + SEAL_OVERHEAD);
+	rc = store_put(p->r->st, path, out, len + SEAL_OVERHEAD);
 	free(out);
 	if (rc < 0)
 		return -1;
 	pthread_mutex_lock(&p->mu);
-	p->st.stored += p->ixlen + SEAL_OVERHEAD;
+	p->st.stored += len + SEAL_OVERHEAD;
 	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+/* Write the collected index (no uploader running). */
+static int
+ix_write(struct push *p)
+{
+	if (ix_write_buf(p, p->ix, p->ixlen, p->ixpacks) < 0)
+		return -1;
 	p->ixlen = 0;
 	p->ixpacks = 0;
 	return 0;
 }
 
+struct upl_arg {
+	struct push *p;
+	int k;		/* slot */
+};
+
+/*
+ * Uploader K: store the pack in slot K, then (mutex held) add it to the
+ * index.  Every INDEX_EVERY packs the one that fills the index takes it
+ * and writes it out while the others go on with a fresh one.
+ */
 static void *
 uploader(void *arg)
 {
-	struct push *p = arg;
+	struct upl_arg *ua = arg;
+	struct push *p = ua->p;
+	struct pack *up = &p->up[ua->k];
+	uint8_t *ix = NULL;
+	size_t ixlen = 0;
+	uint32_t ixpacks = 0;
 	char path[80];
 	int rc;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		while (!p->up_full && !p->up_stop && !p->failed)
+		while (!p->up_full[ua->k] && !p->up_stop && !p->failed)
 			pthread_cond_wait(&p->cv_upl, &p->mu);
-		if (p->failed || !p->up_full)
+		if (p->failed || !p->up_full[ua->k])
 			break;
 		pthread_mutex_unlock(&p->mu);
 
-		pack_path(path, p->up.name);
-		rc = store_put(p->r->st, path, p->up.buf, p->up.len);
-		if (rc == 0)
-			rc = ix_add_pack(p, p->up.name, p->up.ents, p->up.n);
-		if (rc == 0 && p->ixpacks >= INDEX_EVERY)
-			rc = ix_write(p);
+		pack_path(path, up->name);
+		rc = store_put(p->r->st, path, up->buf, up->len);
 
 		pthread_mutex_lock(&p->mu);
+		if (rc == 0)
+			rc = ix_add_pack(p, up->name, up->ents, up->n);
+		if (rc == 0 && p->ixpacks >= INDEX_EVERY) {
+			ix = p->ix;
+			ixlen = p->ixlen;
+			ixpacks = p->ixpacks;
+			p->ix = NULL;
+			p->ixlen = p->ixcap = 0;
+			p->ixpacks = 0;
+		}
+		if (rc == 0 && ix != NULL) {
+			pthread_mutex_unlock(&p->mu);
+			rc = ix_write_buf(p, ix, ixlen, ixpacks);
+			free(ix);
+			ix = NULL;
+			pthread_mutex_lock(&p->mu);
+		}
 		if (rc < 0) {
 			set_failed(p);
 			break;
 		}
-		p->st.stored += p->up.len;
+		p->st.stored += up->len;
 		p->st.packs++;
-		p->up_full = 0;
+		p->up_full[ua->k] = 0;
 		pthread_cond_broadcast(&p->cv_upl);
 	}
 	pthread_mutex_unlock(&p->mu);
@@ -735,11 +782,12 @@ push_stream(struct repo *r, int fd, const char *name,
     struct push_stats *st)
 {
 	struct push *p;
-	pthread_t w[NWORKERS], wr, up, rd;
+	pthread_t w[NWORKERS], wr, up[NUPL], rd;
 	struct reader_arg ra;
+	struct upl_arg ua[NUPL];
 	uint32_t *orph = NULL;
 	size_t norph = 0, i;
-	int nw = 0, have_wr = 0, have_up = 0, have_rd = 0, rc = -1;
+	int nw = 0, have_wr = 0, nup = 0, have_rd = 0, rc = -1;
 
 	memset(st, 0, sizeof(*st));
 	if (!name_valid(name))
@@ -763,7 +811,10 @@ push_stream(struct repo *r, int fd, const char *name,
 		    (p->ring[i].out = malloc(ZBOUND)) == NULL)
 			goto oom;
 	}
-	if (alloc_pack(&p->cur) < 0 || alloc_pack(&p->up) < 0 ||
+	for (i = 0; i < NUPL; i++)
+		if (alloc_pack(&p->up[i]) < 0)
+			goto oom;
+	if (alloc_pack(&p->cur) < 0 ||
 	    (p->hdr = malloc(8 + PACK_MAX_ENTRIES * ENTRY_LEN)) == NULL ||
 	    (p->list = malloc(LIST_MAX_RAW)) == NULL)
 		goto oom;
@@ -775,11 +826,16 @@ push_stream(struct repo *r, int fd, const char *name,
 		if (pthread_create(&w[nw], NULL, worker, p) != 0)
 			break;
 	have_wr = pthread_create(&wr, NULL, writer, p) == 0;
-	have_up = pthread_create(&up, NULL, uploader, p) == 0;
+	for (nup = 0; nup < NUPL; nup++) {
+		ua[nup].p = p;
+		ua[nup].k = nup;
+		if (pthread_create(&up[nup], NULL, uploader, &ua[nup]) != 0)
+			break;
+	}
 	ra.p = p;
 	ra.fd = fd;
 	have_rd = pthread_create(&rd, NULL, reader, &ra) == 0;
-	if (nw < NWORKERS || !have_wr || !have_up || !have_rd) {
+	if (nw < NWORKERS || !have_wr || nup < NUPL || !have_rd) {
 		fail("cannot start threads");
 		fail_locked(p);
 	} else if (chunk_stream(p, progress, arg) < 0) {
@@ -803,8 +859,8 @@ push_stream(struct repo *r, int fd, const char *name,
 		pthread_cond_broadcast(&p->cv_upl);
 		pthread_mutex_unlock(&p->mu);
 	}
-	if (have_up)
-		pthread_join(up, NULL);
+	for (i = 0; i < (size_t)nup; i++)
+		pthread_join(up[i], NULL);
 	if (p->failed) {
 		fail("%s", p->err);
 		goto out;
@@ -824,8 +880,10 @@ out:
 	}
 	free(p->cur.buf);
 	free(p->cur.ents);
-	free(p->up.buf);
-	free(p->up.ents);
+	for (i = 0; i < NUPL; i++) {
+		free(p->up[i].buf);
+		free(p->up[i].ents);
+	}
 	free(p->hdr);
 	free(p->list);
 	free(p->lists);
