@@ -45,6 +45,11 @@ best() {
 }
 mbs() { echo "scale=1; $MB * 1.048576 / $1" | bc; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
+# one line per result for make bench's table (scripts/bench.sh)
+summary() {
+	[ -z "${BENCH_SUMMARY:-}" ] ||
+		printf 'sftp\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
+}
 fresh_repo() { rm -rf "$SRV/repo"; mkdir -p "$SRV/repo"; }
 no_raw() { rm -f "$SRV/raw"; }
 
@@ -57,6 +62,9 @@ for link in direct +20ms; do
 	tp=$(best fresh_repo anemone-push -q "${AO[@]}" "$U" bench)
 	printf '%-28s %7s MB/s %5s MB/s %8s\n' "$link" "$(mbs "$tc")" "$(mbs "$tp")" "$(ratio "$tc" "$tp")"
 	UP_RATIO[${link}]=$(ratio "$tc" "$tp")
+	goal=0.70; [ "$link" = direct ] || goal=0.50
+	summary "push, $link link, vs ssh cat > file" "$(mbs "$tp") MB/s" "$(mbs "$tc") MB/s" \
+		"$(ratio "$tc" "$tp")" ">= $goal of ssh"
 done
 
 printf '\n%-28s %10s %10s %8s\n' "download" "ssh cat" "pull" "ratio"
@@ -67,6 +75,8 @@ for link in direct +20ms; do
 	tc=$(best : ssh "${SSHO[@]}" "${H[@]}" 'cat /mnt/raw')
 	tp=$(best : anemone-pull "${AO[@]}" "$U" bench)
 	printf '%-28s %7s MB/s %5s MB/s %8s\n' "$link" "$(mbs "$tc")" "$(mbs "$tp")" "$(ratio "$tc" "$tp")"
+	summary "pull, $link link, vs ssh cat file" "$(mbs "$tp") MB/s" "$(mbs "$tc") MB/s" \
+		"$(ratio "$tc" "$tp")" "-"
 done
 rm -f "$SRV/raw"
 
@@ -81,6 +91,7 @@ apush() { on_client anemone-push -q "${AO[@]}" "$URL_D/repo" bench <"$T/data" >/
 row() {
 	local name=$1 rt=$2 at=$3
 	printf '%-28s %8ss %8ss %8s\n' "$name" "$rt" "$at" "$(ratio "$rt" "$at")"
+	summary "$name over sftp, vs restic" "$at s" "$rt s" "$(ratio "$rt" "$at")x" "> 1"
 }
 first_r=$(best rinit restic -q "${RS[@]}" -r "$RR" backup --stdin --stdin-filename data)
 first_a=$(best ainit anemone-push -q "${AO[@]}" "$URL_D/repo" bench)
