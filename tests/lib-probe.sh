@@ -28,7 +28,9 @@ wg_go() {
 	# shellcheck disable=SC2086
 	spawn_bg pid ip netns exec "$ns" env $WG_ENV wireguard-go "$ifn" \
 		>/dev/null 2>&1
-	wait_for 10 test -S "/var/run/wireguard/$ifn.sock" || return 1
+	# the socket file appears before wireguard-go listens on it: wait
+	# until the device answers, or wg falls back to netlink and fails
+	wait_for 10 wg show "$ifn" listen-port || return 1
 	printf -v "$var" '%s' "$ifn"
 }
 
