@@ -10,7 +10,7 @@
 #   make demo       the two-node demo (scripts/demo.sh)
 #
 # Everything is discovered: a tool is a folder anemone-NAME/ with .c files,
-# shared code is lib/*.c, unit tests tests/unit/*.c, fuzz targets fuzz/fuzz-*.c.
+# shared code is lib/*.c and lib/*/*.c, unit tests tests/unit/*.c, fuzz targets fuzz/fuzz-*.c.
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -21,7 +21,7 @@ JOBS    ?= 2
 
 PKGS    := libmnl libsodium yaml-0.1 libssh libzstd
 TOOLS   := $(sort $(patsubst %/,%,$(dir $(wildcard anemone-*/*.c))))
-LIBSRC  := $(wildcard lib/*.c)
+LIBSRC  := $(wildcard lib/*.c lib/*/*.c)
 UNITSRC := $(wildcard tests/unit/*.c)
 FUZZSRC := $(wildcard fuzz/fuzz-*.c)
 MANS    := $(wildcard man/*.[1-8])

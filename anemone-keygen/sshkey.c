@@ -21,23 +21,7 @@
 #include <sodium.h>
 
 #include "keygen.h"
-
-static int
-write_all(int fd, const char *s, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, s, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
+#include "io.h"
 
 static int
 create(const char *path, mode_t mode)

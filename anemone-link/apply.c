@@ -14,10 +14,10 @@
 
 #include "error.h"
 #include "link.h"
-#include "netaddr.h"
-#include "rtnl.h"
-#include "uapi.h"
-#include "wgsync.h"
+#include "wg/netaddr.h"
+#include "wg/rtnl.h"
+#include "wg/uapi.h"
+#include "wg/wgsync.h"
 
 struct job {
 	struct nl nl;

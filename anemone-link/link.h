@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-#include "wgdev.h"
+#include "wg/wgdev.h"
 
 /*
  * Bring WANT->name to WANT's state.  GET_FD: a reply to come from

@@ -15,7 +15,7 @@
 
 #include "error.h"
 #include "link.h"
-#include "wgconf.h"
+#include "wg/wgconf.h"
 
 #define CONF_MAX (64u << 20)
 

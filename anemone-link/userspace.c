@@ -15,7 +15,7 @@
 
 #include "error.h"
 #include "link.h"
-#include "uapi.h"
+#include "wg/uapi.h"
 
 #define START_TIMEOUT_MS 10000
 

@@ -14,10 +14,10 @@
 
 #include "error.h"
 #include "keys.h"
-#include "netaddr.h"
+#include "wg/netaddr.h"
 #include "probe.h"
-#include "reach.h"
-#include "wgdev.h"
+#include "wg/reach.h"
+#include "wg/wgdev.h"
 
 enum { OUT_AUTO, OUT_TABLE, OUT_TSV, OUT_PROM, OUT_QUIET };
 enum { P_TCP = REACH_TCP, P_ICMP = REACH_ICMP, P_NONE };

@@ -12,10 +12,10 @@
 
 #include "error.h"
 #include "keys.h"
-#include "netconf.h"
+#include "conf/netconf.h"
 #include "probe.h"
-#include "wgconf.h"
-#include "ytree.h"
+#include "wg/wgconf.h"
+#include "conf/ytree.h"
 
 static int
 load_wgconf(const char *file, const char *ifname, struct wg_device **cfg)

@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "reach.h"
-#include "wgdev.h"
+#include "wg/reach.h"
+#include "wg/wgdev.h"
 
 #define REJECT_AFTER_SEC 180	/* WireGuard drops a session this old */
 

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "format.h"
+#include "backup/format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,11 +23,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pack_trailer_parse(data + size - PACK_TRAILER, size, &hlen, &hoff);
 	if (size < 4)
 		return 0;
-	if (pack_header_parse(data + 4, size - 4, get32(data), &e, &n) == 0) {
+	if (pack_header_parse(data + 4, size - 4, le32dec(data), &e, &n) == 0) {
 		for (i = 0; i < n; i++) {
 			/* every member lies inside its segment, inside the area */
 			if ((uint64_t)e[i].member_off + e[i].raw_len > e[i].seg_raw ||
-			    (uint64_t)e[i].seg_off + e[i].seg_sealed > get32(data))
+			    (uint64_t)e[i].seg_off + e[i].seg_sealed > le32dec(data))
 				abort();
 			sum += e[i].raw_len;
 		}

@@ -1,9 +1,9 @@
-/* libFuzzer target: sftp:// URL parsing (lib/sftp_url.c). */
+/* libFuzzer target: sftp:// URL parsing (lib/store/sftp_url.c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sftp_url.h"
+#include "store/sftp_url.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,5 +1,5 @@
 /*
- * The UAPI "get=1" reply parser (lib/uapi_get.c) on arbitrary bytes: it
+ * The UAPI "get=1" reply parser (lib/wg/uapi_get.c) on arbitrary bytes: it
  * must reject or accept without a crash, leak or sanitizer report, and
  * what it accepts must satisfy the model's invariants.
  */
@@ -9,8 +9,8 @@
 #include <sys/socket.h>
 
 #include "error.h"
-#include "uapi.h"
-#include "wgdev.h"
+#include "wg/uapi.h"
+#include "wg/wgdev.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,8 +11,8 @@
 
 #include "error.h"
 #include "keys.h"
-#include "netconf.h"
-#include "wgconf_write.h"
+#include "conf/netconf.h"
+#include "wg/wgconf_write.h"
 
 static int
 fake_key(const char *path, uint8_t key[KEY_LEN], void *arg)

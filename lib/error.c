@@ -39,3 +39,16 @@ lasterr(void)
 {
 	return msg[0] ? msg : "unknown error";
 }
+
+int
+fail_ctx(const char *fmt, ...)
+{
+	char prev[sizeof(msg)], pre[512];
+	va_list ap;
+
+	snprintf(prev, sizeof(prev), "%s", lasterr());
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	return fail("%s: %s", pre, prev);
+}

@@ -15,6 +15,12 @@ int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like fail(), with ": strerror(errno)" appended (errno saved first). */
 int fail_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Put a prefix (printf-style) in front of the last recorded message, to
+ * name the object it concerns; always returns -1.
+ */
+int fail_ctx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The last recorded message of this thread ("unknown error" if none). */
 const char *lasterr(void);
 

@@ -7,9 +7,9 @@
 
 #include <sodium.h>
 
-#include "chunker.h"
+#include "backup/chunker.h"
 #include "error.h"
-#include "format.h"
+#include "backup/format.h"
 #include "keys.h"
 #include "tap.h"
 

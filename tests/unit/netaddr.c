@@ -1,9 +1,9 @@
-/* lib/netaddr.c: prefixes, host bits, overlap, endpoints. */
+/* lib/wg/netaddr.c: prefixes, host bits, overlap, endpoints. */
 #include <arpa/inet.h>
 #include <string.h>
 
 #include "error.h"
-#include "netaddr.h"
+#include "wg/netaddr.h"
 #include "tap.h"
 
 static struct wg_prefix

@@ -11,7 +11,7 @@
 #include <linux/wireguard.h>
 
 #include "error.h"
-#include "nlwg.h"
+#include "wg/nlwg.h"
 #include "tap.h"
 
 struct collect {

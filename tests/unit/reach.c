@@ -1,5 +1,5 @@
 /*
- * lib/reach.c over loopback only: TCP accepted and refused, IPv4 and
+ * lib/wg/reach.c over loopback only: TCP accepted and refused, IPv4 and
  * IPv6, ICMP echo, targets without an address, and more targets than
  * descriptors (the sliding window).
  */
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "reach.h"
+#include "wg/reach.h"
 #include "tap.h"
 
 /* A listening TCP socket on loopback of FAMILY; its port in *PORT. */

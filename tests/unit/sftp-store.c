@@ -1,5 +1,5 @@
 /*
- * The SFTP store (lib/store_sftp.c) and its URL parser.
+ * The SFTP store (lib/store/store_sftp.c) and its URL parser.
  *
  * With no arguments: TAP.  The URL tests always run; the store tests run
  * against a real sshd when ANEMONE_SFTP_URL names an empty repository
@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "error.h"
-#include "sftp_url.h"
-#include "store.h"
+#include "store/sftp_url.h"
+#include "store/store.h"
 #include "tap.h"
 
 static void

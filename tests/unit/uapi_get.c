@@ -1,4 +1,4 @@
-/* lib/uapi_get.c: the "get=1" reply parser, from memory. */
+/* lib/wg/uapi_get.c: the "get=1" reply parser, from memory. */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,8 +6,8 @@
 #include "error.h"
 #include "keys.h"
 #include "tap.h"
-#include "uapi.h"
-#include "wgdev.h"
+#include "wg/uapi.h"
+#include "wg/wgdev.h"
 
 /* A reply as wireguard-go v0.0.20220316 writes it (keys made up). */
 static const char good[] =

@@ -6,7 +6,7 @@
 #include "error.h"
 #include "keys.h"
 #include "tap.h"
-#include "wgconf.h"
+#include "wg/wgconf.h"
 
 #define PRIV "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk="
 #define PUB1 "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="

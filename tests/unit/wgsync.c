@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "error.h"
-#include "netaddr.h"
+#include "wg/netaddr.h"
 #include "tap.h"
-#include "wgconf.h"
-#include "wgsync.h"
+#include "wg/wgconf.h"
+#include "wg/wgsync.h"
 
 #define K1 "4C1b66jBSi5oRsN/YOVfIJMpWYF75olLsQC76xSFU0o="
 #define P2 "pOI6a68mOa9GoMF2OWU97DbFxt1IibXvUWXTFkppOWs="

@@ -1,0 +1,415 @@
+/*
+ * pull: snapshot record -> chunk lists -> runs of blobs of one pack
+ * (batches, planned in stream order by the caller's thread) -> NWORKERS
+ * workers, each taking the next planned batch, fetching it with one ranged
+ * read and opening it (authenticate, decompress, check id) -> written in
+ * stream order by a writer thread.  Several workers keep several reads in
+ * flight, hiding the round trip of each; at most PRING batches are held.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "backup/engine.h"
+#include "error.h"
+#include "io.h"
+
+#define PRING		6
+#define NWORKERS	4	/* ranged reads in flight */
+#define BATCH_IN	(2u << 20)
+#define BATCH_RAW	(2u << 20)
+#define BATCH_BLOBS	1024
+#define GAP_MAX		(64u << 10)
+#define SEG_IN_MAX	(SEG_MAX + SEG_MAX / 64 + 4096)
+
+enum { B_FREE, B_FILLED, B_BUSY, B_DONE };
+
+struct batch {
+	int state;
+	uint32_t pack;
+	uint64_t lo, hi;	/* range of the pack in IN */
+	size_t n, outlen;
+	struct blob_entry e[BATCH_BLOBS];
+	uint8_t *in;		/* BATCH_IN + SEG_IN_MAX */
+	uint8_t *out;		/* BATCH_RAW + CHUNK_MAX */
+};
+
+struct pull {
+	struct repo *r;
+	const struct snapshot *s;
+	char what[128];		/* "snapshot NAME@ID" */
+	int fd;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_main, cv_worker, cv_writer;
+	struct batch ring[PRING];
+	uint64_t next_seq, next_work, next_write;
+	int eof, failed;
+	char err[1024];
+	uint64_t written;
+};
+
+static void
+set_failed(struct pull *p)
+{
+	if (!p->failed) {
+		snprintf(p->err, sizeof(p->err), "%s", lasterr());
+		p->failed = 1;
+	}
+	pthread_cond_broadcast(&p->cv_main);
+	pthread_cond_broadcast(&p->cv_worker);
+	pthread_cond_broadcast(&p->cv_writer);
+}
+
+static void
+blob_name(char out[2 * BLOB_ID_LEN + 1], const uint8_t id[BLOB_ID_LEN])
+{
+	hex_encode(out, id, BLOB_ID_LEN);
+}
+
+static void *
+worker(void *arg)
+{
+	struct pull *p = arg;
+	ZSTD_DCtx *zd = ZSTD_createDCtx();
+	uint8_t *scratch = malloc(SEG_IN_MAX), *seg = malloc(SEG_MAX);
+	char bn[2 * BLOB_ID_LEN + 1], pn[80];
+	struct batch *b;
+	struct blob_entry *e;
+	size_t i, o;
+	int64_t cached;
+	int bad = 0;
+
+	pthread_mutex_lock(&p->mu);
+	if (zd == NULL || scratch == NULL || seg == NULL) {
+		fail("out of memory");
+		set_failed(p);
+	}
+	for (;;) {
+		while (!p->failed && p->next_work == p->next_seq && !p->eof)
+			pthread_cond_wait(&p->cv_worker, &p->mu);
+		if (p->failed || p->next_work == p->next_seq)
+			break;
+		b = &p->ring[p->next_work++ % PRING];
+		b->state = B_BUSY;
+		pthread_mutex_unlock(&p->mu);
+		pack_path(pn, p->r->packs[b->pack]);
+		if (store_get(p->r->st, pn, b->lo, b->in, b->hi - b->lo) < 0) {
+			blob_name(bn, b->e[0].id);
+			fail_ctx("%s: blob %s", p->what, bn);
+			pthread_mutex_lock(&p->mu);
+			set_failed(p);
+			break;
+		}
+		cached = -1;
+		for (i = 0, o = 0; i < b->n; i++) {
+			e = &b->e[i];
+			if (cached != (int64_t)e->seg_off &&
+			    repo_open_segment(p->r, zd, p->r->packs[b->pack], e,
+			    b->in + (e->seg_off - b->lo), seg, scratch) < 0) {
+				bad = 1;
+				break;
+			}
+			cached = e->seg_off;
+			/* the segment is authenticated where the (authenticated)
+			 * index says the blob is; verify also recomputes ids */
+			if (p->fd < 0 &&
+			    repo_check_blob(p->r, e, seg + e->member_off) < 0) {
+				bad = 1;
+				break;
+			}
+			memcpy(b->out + o, seg + e->member_off, e->raw_len);
+			o += e->raw_len;
+		}
+		if (bad) {
+			blob_name(bn, e->id);
+			fail_ctx("%s: blob %s in %s/%s", p->what, bn,
+			    p->r->st->url, pn);
+		}
+		b->outlen = o;
+		pthread_mutex_lock(&p->mu);
+		if (bad) {
+			set_failed(p);
+			break;
+		}
+		b->state = B_DONE;
+		pthread_cond_signal(&p->cv_writer);
+	}
+	pthread_mutex_unlock(&p->mu);
+	ZSTD_freeDCtx(zd);
+	free(scratch);
+	free(seg);
+	return NULL;
+}
+
+static void *
+writer(void *arg)
+{
+	struct pull *p = arg;
+	struct batch *b;
+	int rc;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		b = &p->ring[p->next_write % PRING];
+		while (!p->failed && !(p->next_write < p->next_seq &&
+		    b->state == B_DONE) && !(p->eof && p->next_write == p->next_seq))
+			pthread_cond_wait(&p->cv_writer, &p->mu);
+		if (p->failed || p->next_write == p->next_seq)
+			break;
+		pthread_mutex_unlock(&p->mu);
+		rc = p->fd >= 0 && write_all(p->fd, b->out, b->outlen) < 0 ?
+		    fail_errno("writing the output") : 0;
+		pthread_mutex_lock(&p->mu);
+		if (rc < 0) {
+			set_failed(p);
+			break;
+		}
+		p->written += b->outlen;
+		b->state = B_FREE;
+		p->next_write++;
+		pthread_cond_signal(&p->cv_main);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* ---- the fetching side (caller's thread) ---- */
+
+struct fetch {
+	struct pull *p;
+	struct batch *cur;	/* being filled, or NULL */
+	uint64_t raw;
+};
+
+/* Hand the planned batch to the workers (who fetch and open it). */
+static int
+dispatch(struct fetch *f)
+{
+	struct pull *p = f->p;
+	struct batch *b = f->cur;
+
+	if (b == NULL)
+		return 0;
+	f->cur = NULL;
+	pthread_mutex_lock(&p->mu);
+	b->state = B_FILLED;
+	p->next_seq++;
+	pthread_cond_signal(&p->cv_worker);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+static int
+add_blob(struct fetch *f, const struct ix_slot *s)
+{
+	struct pull *p = f->p;
+	struct batch *b = f->cur;
+	const struct blob_entry *e = &s->e;
+	uint64_t lo = e->seg_off, hi = (uint64_t)e->seg_off + e->seg_sealed;
+
+	if (b != NULL) {
+		if (s->pack != b->pack ||
+		    (hi > b->hi ? hi : b->hi) - (lo < b->lo ? lo : b->lo) > BATCH_IN ||
+		    (lo > b->hi && lo - b->hi > GAP_MAX) ||
+		    (b->lo > hi && b->lo - hi > GAP_MAX) ||
+		    b->outlen + e->raw_len > BATCH_RAW || b->n == BATCH_BLOBS) {
+			if (dispatch(f) < 0)
+				return -1;
+			b = NULL;
+		}
+	}
+	if (b == NULL) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->failed && p->next_seq - p->next_write >= PRING)
+			pthread_cond_wait(&p->cv_main, &p->mu);
+		if (p->failed) {
+			pthread_mutex_unlock(&p->mu);
+			return -1;
+		}
+		b = &p->ring[p->next_seq % PRING];
+		pthread_mutex_unlock(&p->mu);
+		b->pack = s->pack;
+		b->lo = lo;
+		b->hi = hi;
+		b->n = 0;
+		b->outlen = 0;
+		f->cur = b;
+	}
+	if (lo < b->lo)
+		b->lo = lo;
+	if (hi > b->hi)
+		b->hi = hi;
+	b->e[b->n++] = *e;
+	b->outlen += e->raw_len;	/* planned; the worker recomputes */
+	return 0;
+}
+
+/* Fetch and open one list blob into OUT (SEG_MAX bytes). */
+static int
+read_list(struct pull *p, const struct list_ref *lr, uint8_t *out,
+    uint8_t *in, uint8_t *scratch, ZSTD_DCtx *zd)
+{
+	struct ix_slot s;
+	char bn[2 * BLOB_ID_LEN + 1], pn[80];
+
+	blob_name(bn, lr->id);
+	if (repo_lookup(p->r, lr->id, &s) < 0 || s.pack == PACK_NONE)
+		return fail("%s: chunk list %s: missing (no index names it)",
+		    p->what, bn);
+	if (s.e.kind != KIND_LIST || s.e.raw_len != lr->raw_len ||
+	    s.e.member_off != 0 || s.e.seg_raw != s.e.raw_len)
+		return fail("%s: chunk list %s: the index disagrees with the "
+		    "snapshot", p->what, bn);
+	pack_path(pn, p->r->packs[s.pack]);
+	if (store_get(p->r->st, pn, s.e.seg_off, in, s.e.seg_sealed) < 0)
+		return fail_ctx("%s: chunk list %s", p->what, bn);
+	if (repo_open_segment(p->r, zd, p->r->packs[s.pack], &s.e, in, out,
+	    scratch) < 0 || repo_check_blob(p->r, &s.e, out) < 0)
+		return fail_ctx("%s: chunk list %s in %s/%s", p->what, bn,
+		    p->r->st->url, pn);
+	return 0;
+}
+
+static int
+fetch_all(struct pull *p)
+{
+	struct fetch f = { .p = p };
+	const struct snapshot *s = p->s;
+	uint8_t *list, *in, *scratch;
+	ZSTD_DCtx *zd;
+	struct ix_slot slot;
+	char bn[2 * BLOB_ID_LEN + 1];
+	uint64_t chunks = 0, bytes = 0;
+	uint32_t i, j, cnt, len;
+	const uint8_t *ent;
+	int rc = -1;
+
+	list = malloc(SEG_MAX);
+	in = malloc(SEG_IN_MAX);
+	scratch = malloc(SEG_IN_MAX);
+	zd = ZSTD_createDCtx();
+	if (list == NULL || in == NULL || scratch == NULL || zd == NULL) {
+		fail("out of memory");
+		goto out;
+	}
+	for (i = 0; i < s->nlists; i++) {
+		if (read_list(p, &s->lists[i], list, in, scratch, zd) < 0)
+			goto out;
+		if (list_parse(list, s->lists[i].raw_len, &cnt) < 0) {
+			blob_name(bn, s->lists[i].id);
+			fail_ctx("%s: chunk list %s", p->what, bn);
+			goto out;
+		}
+		for (j = 0; j < cnt; j++) {
+			ent = list + 4 + (size_t)j * LISTENT_LEN;
+			len = le32dec(ent + BLOB_ID_LEN);
+			if (repo_lookup(p->r, ent, &slot) < 0 ||
+			    slot.pack == PACK_NONE) {
+				blob_name(bn, ent);
+				fail("%s: blob %s: missing (no index names it)",
+				    p->what, bn);
+				goto out;
+			}
+			if (slot.e.kind != KIND_DATA || slot.e.raw_len != len) {
+				blob_name(bn, ent);
+				fail("%s: blob %s: the index disagrees with the "
+				    "chunk list", p->what, bn);
+				goto out;
+			}
+			if (add_blob(&f, &slot) < 0)
+				goto out;
+			chunks++;
+			bytes += len;
+		}
+	}
+	if (dispatch(&f) < 0)
+		goto out;
+	if (chunks != s->chunks || bytes != s->size) {
+		fail("%s: chunk lists give %llu bytes in %llu chunks, the "
+		    "record says %llu in %llu", p->what,
+		    (unsigned long long)bytes, (unsigned long long)chunks,
+		    (unsigned long long)s->size, (unsigned long long)s->chunks);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(list);
+	free(in);
+	free(scratch);
+	ZSTD_freeDCtx(zd);
+	return rc;
+}
+
+int
+pull_stream(struct repo *r, const struct snapshot *s, int fd)
+{
+	struct pull *p;
+	pthread_t w[NWORKERS], wr;
+	char idhex[2 * SNAP_ID_LEN + 1];
+	int nw, have_wr, rc = -1;
+	size_t i;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return fail_errno("pull");
+	p->r = r;
+	p->s = s;
+	p->fd = fd;
+	if (fd >= 0)	/* a bigger pipe: fewer, larger writes */
+		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+	hex_encode(idhex, s->snap_id, SNAP_ID_LEN);
+	snprintf(p->what, sizeof(p->what), "snapshot %s@%s", s->name, idhex);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv_main, NULL);
+	pthread_cond_init(&p->cv_worker, NULL);
+	pthread_cond_init(&p->cv_writer, NULL);
+	for (i = 0; i < PRING; i++)
+		if ((p->ring[i].in = malloc(BATCH_IN + SEG_IN_MAX)) == NULL ||
+		    (p->ring[i].out = malloc(BATCH_RAW + CHUNK_MAX)) == NULL) {
+			fail_errno("pull");
+			goto out;
+		}
+	for (nw = 0; nw < NWORKERS; nw++)
+		if (pthread_create(&w[nw], NULL, worker, p) != 0)
+			break;
+	have_wr = pthread_create(&wr, NULL, writer, p) == 0;
+	if (nw < NWORKERS || !have_wr) {
+		fail("cannot start threads");
+		pthread_mutex_lock(&p->mu);
+		set_failed(p);
+		pthread_mutex_unlock(&p->mu);
+	} else if (fetch_all(p) < 0) {
+		pthread_mutex_lock(&p->mu);
+		set_failed(p);
+		pthread_mutex_unlock(&p->mu);
+	}
+	pthread_mutex_lock(&p->mu);
+	p->eof = 1;
+	pthread_cond_broadcast(&p->cv_worker);
+	pthread_cond_broadcast(&p->cv_writer);
+	pthread_mutex_unlock(&p->mu);
+	for (i = 0; i < (size_t)nw; i++)
+		pthread_join(w[i], NULL);
+	if (have_wr)
+		pthread_join(wr, NULL);
+	if (p->failed) {
+		fail("%s", p->err);
+		goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < PRING; i++) {
+		free(p->ring[i].in);
+		free(p->ring[i].out);
+	}
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv_main);
+	pthread_cond_destroy(&p->cv_worker);
+	pthread_cond_destroy(&p->cv_writer);
+	free(p);
+	return rc;
+}

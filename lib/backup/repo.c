@@ -1,0 +1,685 @@
+/* Repository handle: keys, config, sealing, the blob index, snapshots. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <zstd.h>
+
+#include "error.h"
+#include "keys.h"
+#include "backup/repo.h"
+
+static const char kdf_ctx[crypto_kdf_CONTEXTBYTES] = "anemone1";
+
+void
+pack_path(char out[80], const uint8_t name[PACK_NAME_LEN])
+{
+	memcpy(out, "packs/", 6);
+	hex_encode(out + 6, name, PACK_NAME_LEN);
+}
+
+static void
+config_check(const struct repo_keys *k, const struct repo_config *c,
+    uint8_t mac[32])
+{
+	static const char label[] = "anemone config check";
+	uint8_t msg[sizeof(label) - 1 + 4 + REPO_ID_LEN];
+
+	memcpy(msg, label, sizeof(label) - 1);
+	le32enc(msg + sizeof(label) - 1, c->version);
+	memcpy(msg + sizeof(label) - 1 + 4, c->repo_id, REPO_ID_LEN);
+	crypto_generichash(mac, 32, msg, sizeof(msg), k->check, 32);
+}
+
+static void
+names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Is DIR a folder of the layout that holds nothing (but hidden files)? */
+static int
+layout_dir_empty(struct store *st, const char *dir)
+{
+	char **names;
+	size_t n;
+
+	if (strcmp(dir, "packs") != 0 && strcmp(dir, "index") != 0 &&
+	    strcmp(dir, "snapshots") != 0)
+		return 0;
+	if (store_list(st, dir, &names, &n) < 0)
+		return 0;
+	names_free(names, n);
+	return n == 0;
+}
+
+/*
+ * Is the location empty: nothing but hidden files and the layout's own
+ * folders, empty (an append-only server has them made beforehand)?
+ */
+static int
+store_empty(struct store *st)
+{
+	char **names;
+	size_t n, i;
+	int empty = 1;
+
+	if (store_list(st, ".", &names, &n) < 0)
+		return 1;	/* missing: empty */
+	for (i = 0; i < n && empty; i++)
+		empty = layout_dir_empty(st, names[i]);
+	names_free(names, n);
+	return empty;
+}
+
+static int
+load_config(struct repo *r, const char *keyfile, int create, int *created)
+{
+	struct repo_config c;
+	uint8_t *b = NULL, buf[CONFIG_LEN], mac[32];
+	size_t n;
+	int rc, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		rc = store_get_all(r->st, "config", &b, &n);
+		if (rc == STORE_NOTFOUND && create) {
+			if (!store_empty(r->st))
+				return fail("%s: not an anemone repository (no "
+				    "config) and not empty", r->st->url);
+			c.version = REPO_VERSION;
+			randombytes_buf(c.repo_id, REPO_ID_LEN);
+			config_check(r->k, &c, c.check);
+			config_put(buf, &c);
+			rc = store_put(r->st, "config", buf, sizeof(buf));
+			if (rc == STORE_EXISTS)
+				continue;	/* another push won: read its */
+			if (rc < 0)
+				return -1;
+			*created = 1;
+			memcpy(r->repo_id, c.repo_id, REPO_ID_LEN);
+			return 0;
+		}
+		if (rc == STORE_NOTFOUND)
+			return fail("%s: not an anemone repository (no config)",
+			    r->st->url);
+		if (rc < 0)
+			return -1;
+		break;
+	}
+	if (b == NULL)
+		return fail("%s: config: cannot create or read", r->st->url);
+	rc = config_parse(b, n, &c);
+	free(b);
+	if (rc < 0)
+		return fail_ctx("%s/config", r->st->url);
+	config_check(r->k, &c, mac);
+	if (crypto_verify_32(mac, c.check) != 0)
+		return fail("%s: key %s does not belong to this repository",
+		    r->st->url, keyfile);
+	memcpy(r->repo_id, c.repo_id, REPO_ID_LEN);
+	return 0;
+}
+
+struct repo *
+repo_open(const char *url, const char *keyfile, int create, int *created)
+{
+	return repo_open_opts(url, keyfile, create, created, NULL);
+}
+
+struct repo *
+repo_open_opts(const char *url, const char *keyfile, int create, int *created,
+    const struct store_opts *so)
+{
+	struct store_opts o = { .timeout = 30 };
+	struct repo *r;
+	uint8_t *master = NULL;
+
+	if (so != NULL)
+		o = *so;
+	o.create = create;
+	*created = 0;
+	if (crypto_ready() < 0)
+		return NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		fail_errno("repository");
+		return NULL;
+	}
+	pthread_mutex_init(&r->lock, NULL);
+	if ((master = secret_alloc(KEY_LEN)) == NULL ||
+	    (r->k = secret_alloc(sizeof(*r->k))) == NULL)
+		goto bad;
+	if (key_read_file(keyfile, master, 1) < 0)
+		goto bad;
+	crypto_kdf_derive_from_key(r->k->id, 32, 1, kdf_ctx, master);
+	crypto_kdf_derive_from_key(r->k->enc, 32, 2, kdf_ctx, master);
+	crypto_kdf_derive_from_key(r->k->chunk, 32, 3, kdf_ctx, master);
+	crypto_kdf_derive_from_key(r->k->check, 32, 4, kdf_ctx, master);
+	secret_free(master);
+	master = NULL;
+	if ((r->st = store_open(url, &o)) == NULL)
+		goto bad;
+	if (load_config(r, keyfile, create, created) < 0)
+		goto bad;
+	chunker_init(&r->ch, r->k->chunk);
+	return r;
+bad:
+	secret_free(master);
+	repo_close(r);
+	return NULL;
+}
+
+void
+repo_close(struct repo *r)
+{
+	if (r == NULL)
+		return;
+	store_close(r->st);
+	secret_free(r->k);
+	free(r->slots);
+	free(r->packs);
+	free(r->packset);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+void
+repo_blob_id(const struct repo *r, const void *p, size_t n,
+    uint8_t id[BLOB_ID_LEN])
+{
+	crypto_generichash(id, BLOB_ID_LEN, p, n, r->k->id, 32);
+}
+
+void
+repo_seal(const struct repo *r, const uint8_t *ad, size_t adlen,
+    const uint8_t *pt, size_t n, uint8_t *out)
+{
+	unsigned long long clen;
+
+	randombytes_buf(out, NONCE_LEN);
+	crypto_aead_xchacha20poly1305_ietf_encrypt(out + NONCE_LEN, &clen,
+	    pt, n, ad, adlen, NULL, out, r->k->enc);
+}
+
+int
+repo_unseal(const struct repo *r, const uint8_t *ad, size_t adlen,
+    const uint8_t *in, size_t n, uint8_t *pt)
+{
+	unsigned long long plen;
+
+	if (n < SEAL_OVERHEAD)
+		return -1;
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(pt, &plen, NULL,
+	    in + NONCE_LEN, n - NONCE_LEN, ad, adlen, in, r->k->enc);
+}
+
+void
+seg_ad(uint8_t ad[SEG_AD_LEN], const uint8_t repo_id[REPO_ID_LEN],
+    const uint8_t pack[PACK_NAME_LEN], uint32_t off, uint8_t flags,
+    uint32_t raw)
+{
+	ad[0] = 'D';
+	memcpy(ad + 1, repo_id, REPO_ID_LEN);
+	memcpy(ad + 1 + REPO_ID_LEN, pack, PACK_NAME_LEN);
+	le32enc(ad + 1 + REPO_ID_LEN + PACK_NAME_LEN, off);
+	ad[1 + REPO_ID_LEN + PACK_NAME_LEN + 4] = flags;
+	le32enc(ad + 1 + REPO_ID_LEN + PACK_NAME_LEN + 5, raw);
+}
+
+int
+repo_open_segment(const struct repo *r, void *zdctx,
+    const uint8_t pack[PACK_NAME_LEN], const struct blob_entry *e,
+    const uint8_t *in, uint8_t *out, uint8_t *scratch)
+{
+	uint8_t ad[SEG_AD_LEN];
+	uint8_t *pt = (e->flags & FLAG_ZSTD) ? scratch : out;
+	size_t n;
+
+	seg_ad(ad, r->repo_id, pack, e->seg_off, e->flags, e->seg_raw);
+	if (repo_unseal(r, ad, sizeof(ad), in, e->seg_sealed, pt) != 0)
+		return fail("authentication failed (damaged, moved, or "
+		    "swapped with another object)");
+	if (e->flags & FLAG_ZSTD) {
+		n = ZSTD_decompressDCtx(zdctx, out, SEG_MAX, scratch,
+		    e->seg_sealed - SEAL_OVERHEAD);
+		if (ZSTD_isError(n) || n != e->seg_raw)
+			return fail("bad compressed data");
+	}
+	return 0;
+}
+
+int
+repo_check_blob(const struct repo *r, const struct blob_entry *e,
+    const uint8_t *pt)
+{
+	uint8_t id[BLOB_ID_LEN];
+
+	repo_blob_id(r, pt, e->raw_len, id);
+	if (sodium_memcmp(id, e->id, BLOB_ID_LEN) != 0)
+		return fail("content does not match its id");
+	return 0;
+}
+
+/* ---- the blob index ---- */
+
+static size_t
+slot_of(const uint8_t id[BLOB_ID_LEN], size_t mask)
+{
+	return (size_t)le64dec(id) & mask;
+}
+
+static int
+grow(struct repo *r)
+{
+	struct ix_slot *old = r->slots, *ns;
+	size_t oldn = r->nslots, n = oldn ? oldn * 2 : 4096, i, j;
+
+	if ((ns = calloc(n, sizeof(*ns))) == NULL)
+		return fail_errno("blob index");
+	for (i = 0; i < oldn; i++) {
+		if (!old[i].used)
+			continue;
+		for (j = slot_of(old[i].e.id, n - 1); ns[j].used;
+		    j = (j + 1) & (n - 1))
+			;
+		ns[j] = old[i];
+	}
+	free(old);
+	r->slots = ns;
+	r->nslots = n;
+	return 0;
+}
+
+int
+repo_lookup(struct repo *r, const uint8_t id[BLOB_ID_LEN], struct ix_slot *out)
+{
+	size_t j, mask = r->nslots - 1;
+
+	if (r->nslots == 0)
+		return -1;
+	for (j = slot_of(id, mask); r->slots[j].used; j = (j + 1) & mask) {
+		if (memcmp(r->slots[j].e.id, id, BLOB_ID_LEN) == 0) {
+			*out = r->slots[j];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+struct ix_slot *
+repo_insert(struct repo *r, const uint8_t id[BLOB_ID_LEN], int *isnew)
+{
+	size_t j, mask;
+
+	*isnew = 0;
+	if ((r->nused + 1) * 10 > r->nslots * 7 && grow(r) < 0)
+		return NULL;
+	mask = r->nslots - 1;
+	for (j = slot_of(id, mask); r->slots[j].used; j = (j + 1) & mask)
+		if (memcmp(r->slots[j].e.id, id, BLOB_ID_LEN) == 0)
+			return &r->slots[j];
+	memset(&r->slots[j], 0, sizeof(r->slots[j]));
+	memcpy(r->slots[j].e.id, id, BLOB_ID_LEN);
+	r->slots[j].used = 1;
+	r->slots[j].pack = PACK_NONE;
+	r->nused++;
+	*isnew = 1;
+	return &r->slots[j];
+}
+
+static int
+pack_find(struct repo *r, const uint8_t name[PACK_NAME_LEN], size_t *pos)
+{
+	size_t j, mask = r->npackset - 1;
+
+	for (j = slot_of(name, mask); r->packset[j]; j = (j + 1) & mask)
+		if (memcmp(r->packs[r->packset[j] - 1], name, PACK_NAME_LEN) == 0) {
+			*pos = j;
+			return 1;
+		}
+	*pos = j;
+	return 0;
+}
+
+int
+repo_add_pack(struct repo *r, const uint8_t name[PACK_NAME_LEN], uint32_t *num)
+{
+	size_t pos, i, n;
+	uint32_t *ns;
+	void *np;
+
+	if ((r->npacks + 1) * 2 > r->npackset) {
+		n = r->npackset ? r->npackset * 2 : 1024;
+		if ((ns = calloc(n, sizeof(*ns))) == NULL)
+			return fail_errno("pack table");
+		free(r->packset);
+		r->packset = ns;
+		r->npackset = n;
+		for (i = 0; i < r->npacks; i++) {
+			pack_find(r, r->packs[i], &pos);
+			r->packset[pos] = (uint32_t)i + 1;
+		}
+	}
+	if (pack_find(r, name, &pos)) {
+		*num = r->packset[pos] - 1;
+		return 0;
+	}
+	if (r->npacks == r->packcap) {
+		n = r->packcap ? r->packcap * 2 : 256;
+		if ((np = realloc(r->packs, n * PACK_NAME_LEN)) == NULL)
+			return fail_errno("pack table");
+		r->packs = np;
+		r->packcap = n;
+	}
+	memcpy(r->packs[r->npacks], name, PACK_NAME_LEN);
+	r->packset[pos] = (uint32_t)r->npacks + 1;
+	*num = (uint32_t)r->npacks++;
+	return 0;
+}
+
+static int
+add_entry(struct repo *r, uint32_t pack, const struct blob_entry *e)
+{
+	struct ix_slot *s;
+	int isnew;
+
+	if ((s = repo_insert(r, e->id, &isnew)) == NULL)
+		return -1;
+	if (!isnew && s->pack != PACK_NONE)
+		return 0;	/* stored twice (concurrent pushes): keep one */
+	s->pack = pack;
+	s->e = *e;
+	return 0;
+}
+
+static int
+index_entry_cb(void *arg, const uint8_t pack[PACK_NAME_LEN],
+    const struct blob_entry *e)
+{
+	struct repo *r = arg;
+	uint32_t num;
+
+	if (repo_add_pack(r, pack, &num) < 0)
+		return -1;
+	return add_entry(r, num, e);
+}
+
+static int
+load_one_index(struct repo *r, const char *fname)
+{
+	uint8_t name[PACK_NAME_LEN], ad[1 + REPO_ID_LEN + PACK_NAME_LEN];
+	uint8_t *b = NULL, *pt = NULL;
+	char path[80];
+	size_t n;
+	int rc = -1;
+
+	if (hex_decode(name, fname, PACK_NAME_LEN) < 0)
+		return 0;	/* not ours: ignore */
+	snprintf(path, sizeof(path), "index/%s", fname);
+	if (store_get_all(r->st, path, &b, &n) < 0)
+		return -1;
+	if (n < SEAL_OVERHEAD) {
+		fail("%s/%s: truncated", r->st->url, path);
+		goto out;
+	}
+	if ((pt = malloc(n)) == NULL) {
+		fail_errno("%s", path);
+		goto out;
+	}
+	ad[0] = 'I';
+	memcpy(ad + 1, r->repo_id, REPO_ID_LEN);
+	memcpy(ad + 1 + REPO_ID_LEN, name, PACK_NAME_LEN);
+	if (repo_unseal(r, ad, sizeof(ad), b, n, pt) != 0) {
+		fail("%s/%s: authentication failed (damaged, renamed, or from "
+		    "another repository)", r->st->url, path);
+		goto out;
+	}
+	if (index_parse(pt, n - SEAL_OVERHEAD, index_entry_cb, r) < 0) {
+		fail_ctx("%s/%s", r->st->url, path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(b);
+	free(pt);
+	return rc;
+}
+
+int
+repo_read_pack_header(struct repo *r, const uint8_t name[PACK_NAME_LEN],
+    struct blob_entry **v, size_t *cnt)
+{
+	uint8_t tail[PACK_TRAILER], ad[1 + REPO_ID_LEN + PACK_NAME_LEN];
+	uint8_t *h = NULL, *pt = NULL;
+	char path[80];
+	uint64_t size, hoff;
+	uint32_t hlen;
+	int rc = -1;
+
+	pack_path(path, name);
+	if (store_size(r->st, path, &size) < 0)
+		return -1;
+	if (size < PACK_TRAILER)
+		return fail("%s/%s: truncated", r->st->url, path);
+	if (store_get(r->st, path, size - PACK_TRAILER, tail, sizeof(tail)) < 0)
+		return -1;
+	if (pack_trailer_parse(tail, size, &hlen, &hoff) < 0)
+		return fail_ctx("%s/%s", r->st->url, path);
+	if ((h = malloc(hlen)) == NULL || (pt = malloc(hlen)) == NULL) {
+		fail_errno("%s", path);
+		goto out;
+	}
+	if (store_get(r->st, path, hoff, h, hlen) < 0)
+		goto out;
+	ad[0] = 'P';
+	memcpy(ad + 1, r->repo_id, REPO_ID_LEN);
+	memcpy(ad + 1 + REPO_ID_LEN, name, PACK_NAME_LEN);
+	if (repo_unseal(r, ad, sizeof(ad), h, hlen, pt) != 0) {
+		fail("%s/%s: header authentication failed", r->st->url, path);
+		goto out;
+	}
+	if (pack_header_parse(pt, hlen - SEAL_OVERHEAD, hoff, v, cnt) < 0) {
+		fail_ctx("%s/%s", r->st->url, path);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(h);
+	free(pt);
+	return rc;
+}
+
+static void
+free_names(char **v, size_t n)
+{
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+}
+
+int
+repo_load_index(struct repo *r, int orphans, uint32_t **orph, size_t *norph)
+{
+	char **names = NULL;
+	uint8_t pname[PACK_NAME_LEN];
+	struct blob_entry *e;
+	size_t n = 0, i, j, cnt, pos, cap = 0;
+	uint32_t num, *o = NULL, *no;
+	int rc;
+
+	if (orph != NULL) {
+		*orph = NULL;
+		*norph = 0;
+	}
+	rc = store_list(r->st, "index", &names, &n);
+	if (rc < 0 && rc != STORE_NOTFOUND)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (load_one_index(r, names[i]) < 0) {
+			free_names(names, n);
+			return -1;
+		}
+	free_names(names, n);
+	if (!orphans)
+		return 0;
+	rc = store_list(r->st, "packs", &names, &n);
+	if (rc < 0 && rc != STORE_NOTFOUND)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (hex_decode(pname, names[i], PACK_NAME_LEN) < 0)
+			continue;
+		if (r->npackset > 0 && pack_find(r, pname, &pos))
+			continue;
+		/* No index names it: an interrupted push.  Reuse it. */
+		if (repo_read_pack_header(r, pname, &e, &cnt) < 0)
+			continue;	/* unreadable: unused, so harmless */
+		if (repo_add_pack(r, pname, &num) < 0)
+			goto bad;
+		for (j = 0; j < cnt; j++)
+			if (add_entry(r, num, &e[j]) < 0) {
+				free(e);
+				goto bad;
+			}
+		free(e);
+		if (*norph == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((no = realloc(o, cap * sizeof(*o))) == NULL) {
+				fail_errno("pack table");
+				goto bad;
+			}
+			o = no;
+		}
+		o[(*norph)++] = num;
+	}
+	free_names(names, n);
+	*orph = o;
+	return 0;
+bad:
+	free(o);
+	*norph = 0;
+	free_names(names, n);
+	return -1;
+}
+
+/* ---- snapshots ---- */
+
+static int
+read_snapshot(struct repo *r, const char *fname, struct snapshot *s)
+{
+	uint8_t want[SNAP_ID_LEN], ad[1 + REPO_ID_LEN + SNAP_ID_LEN];
+	uint8_t *b = NULL, *pt = NULL;
+	struct snap_head h;
+	char path[64], other[2 * SNAP_ID_LEN + 1];
+	size_t n, slen;
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (hex_decode(want, fname, SNAP_ID_LEN) < 0)
+		return fail("%s/snapshots/%s: not a snapshot name", r->st->url,
+		    fname);
+	snprintf(path, sizeof(path), "snapshots/%s", fname);
+	if (store_get_all(r->st, path, &b, &n) < 0)
+		return -1;
+	if (snap_outer_parse(b, n, &h) < 0) {
+		fail_ctx("%s/%s", r->st->url, path);
+		goto out;
+	}
+	if (memcmp(h.repo_id, r->repo_id, REPO_ID_LEN) != 0) {
+		fail("%s/%s: snapshot record copied from another repository",
+		    r->st->url, path);
+		goto out;
+	}
+	if (memcmp(h.snap_id, want, SNAP_ID_LEN) != 0) {
+		hex_encode(other, h.snap_id, SNAP_ID_LEN);
+		fail("%s/%s: snapshot record of %s replayed under another name",
+		    r->st->url, path, other);
+		goto out;
+	}
+	slen = n - SNAP_HEAD_LEN;
+	if ((pt = malloc(slen)) == NULL) {
+		fail_errno("%s", path);
+		goto out;
+	}
+	ad[0] = 'S';
+	memcpy(ad + 1, r->repo_id, REPO_ID_LEN);
+	memcpy(ad + 1 + REPO_ID_LEN, want, SNAP_ID_LEN);
+	if (repo_unseal(r, ad, sizeof(ad), b + SNAP_HEAD_LEN, slen, pt) != 0) {
+		fail("%s/%s: snapshot record authentication failed (damaged, "
+		    "renamed, or from another repository)", r->st->url, path);
+		goto out;
+	}
+	if (snap_body_parse(pt, slen - SEAL_OVERHEAD, s) < 0) {
+		fail_ctx("%s/%s", r->st->url, path);
+		goto out;
+	}
+	memcpy(s->snap_id, want, SNAP_ID_LEN);
+	rc = 0;
+out:
+	free(b);
+	free(pt);
+	return rc;
+}
+
+int
+repo_load_snapshot(struct repo *r, const char *idhex, struct snapshot *s)
+{
+	return read_snapshot(r, idhex, s);
+}
+
+static int
+cmp_snap(const void *a, const void *b)
+{
+	const struct snapshot *x = a, *y = b;
+
+	if (x->time_ns != y->time_ns)
+		return x->time_ns < y->time_ns ? -1 : 1;
+	return memcmp(x->snap_id, y->snap_id, SNAP_ID_LEN);
+}
+
+void
+snapshots_free(struct snapshot *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		snapshot_free(&v[i]);
+	free(v);
+}
+
+int
+repo_snapshots(struct repo *r, struct snapshot **out, size_t *nout)
+{
+	struct snapshot *v = NULL;
+	char **names = NULL;
+	size_t n = 0, i, k = 0;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	rc = store_list(r->st, "snapshots", &names, &n);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc < 0)
+		return -1;
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
+		free_names(names, n);
+		return fail_errno("snapshots");
+	}
+	for (i = 0; i < n; i++) {
+		if (read_snapshot(r, names[i], &v[k]) < 0) {
+			snapshots_free(v, k);
+			free_names(names, n);
+			return -1;
+		}
+		k++;
+	}
+	free_names(names, n);
+	if (k > 1)
+		qsort(v, k, sizeof(*v), cmp_snap);
+	*out = v;
+	*nout = k;
+	return 0;
+}

@@ -1,0 +1,50 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "store/store.h"
+
+struct store *
+store_open(const char *url, const struct store_opts *o)
+{
+	static const struct store_opts defaults = { .timeout = 30 };
+
+	if (o == NULL)
+		o = &defaults;
+	if (strncmp(url, "sftp://", 7) == 0)
+		return store_sftp_open(url, o);
+	return store_local_open(url, o);
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	s->ops->close(s->be);
+	free(s->url);
+	free(s);
+}
+
+int
+store_get_all(struct store *s, const char *path, uint8_t **buf, size_t *len)
+{
+	uint64_t sz;
+	int r;
+
+	*buf = NULL;
+	*len = 0;
+	if ((r = store_size(s, path, &sz)) < 0)
+		return r;
+	if (sz > SIZE_MAX / 2)
+		return fail("%s/%s: file too large", s->url, path);
+	if ((*buf = malloc(sz ? sz : 1)) == NULL)
+		return fail_errno("%s/%s", s->url, path);
+	if ((r = store_get(s, path, 0, *buf, sz)) < 0) {
+		free(*buf);
+		*buf = NULL;
+		return r;
+	}
+	*len = sz;
+	return 0;
+}
