@@ -29,46 +29,45 @@ static int
 write_index(struct repo *r, uint32_t n)
 {
 	uint32_t npacks = (n + PACK_BLOBS - 1) / PACK_BLOBS, i, k, cnt;
-	size_t len = 8 + (size_t)npacks * (PACK_NAME_LEN + 4) +
-	    (size_t)n * ENTRY_LEN;
-	uint8_t name[PACK_NAME_LEN], ad[1 + REPO_ID_LEN + PACK_NAME_LEN];
+	size_t len = INDEX_HEAD_LEN + (size_t)npacks * INDEX_PACK_LEN(0) +
+	    (size_t)n * ENTRY_LEN, adlen;
+	uint8_t name[PACK_NAME_LEN], pack[PACK_NAME_LEN], ad[AD_MAX];
 	uint8_t *pt, *out, *p;
-	struct blob_entry e = { .kind = KIND_DATA, .first = 1,
-	    .raw_len = 65536, .seg_sealed = 65536 + SEAL_OVERHEAD };
+	struct blob_entry *e;
 	char path[80];
 	int rc = -1;
 
 	pt = malloc(len);
 	out = malloc(len + SEAL_OVERHEAD);
-	if (pt == NULL || out == NULL) {
+	e = calloc(PACK_BLOBS, sizeof(*e));
+	if (pt == NULL || out == NULL || e == NULL) {
 		fail_errno("index");
 		goto done;
 	}
-	memcpy(pt, "ANIX", 4);
-	le32enc(pt + 4, npacks);
-	p = pt + 8;
+	fmt_index_head_enc(pt, npacks);
+	p = pt + INDEX_HEAD_LEN;
 	for (i = 0; i < npacks; i++) {
 		cnt = n - i * PACK_BLOBS < PACK_BLOBS ? n - i * PACK_BLOBS :
 		    PACK_BLOBS;
-		randombytes_buf(p, PACK_NAME_LEN);
-		le32enc(p + PACK_NAME_LEN, cnt);
-		p += PACK_NAME_LEN + 4;
-		for (k = 0; k < cnt; k++, p += ENTRY_LEN) {
-			randombytes_buf(e.id, BLOB_ID_LEN);
-			entry_put(p, &e);
+		for (k = 0; k < cnt; k++) {
+			e[k] = (struct blob_entry){ .kind = KIND_DATA,
+			    .first = 1, .raw_len = 65536,
+			    .seg_sealed = 65536 + SEAL_OVERHEAD };
+			randombytes_buf(e[k].id, BLOB_ID_LEN);
 		}
+		randombytes_buf(pack, sizeof(pack));
+		p += fmt_index_pack_enc(p, pack, e, cnt);
 	}
 	randombytes_buf(name, sizeof(name));
-	ad[0] = 'I';
-	memcpy(ad + 1, r->repo_id, REPO_ID_LEN);
-	memcpy(ad + 1 + REPO_ID_LEN, name, PACK_NAME_LEN);
-	repo_seal(r, ad, sizeof(ad), pt, len, out);
+	adlen = fmt_ad(ad, AD_INDEX, r->repo_id, name, PACK_NAME_LEN);
+	repo_seal(r, ad, adlen, pt, len, out);
 	memcpy(path, "index/", 6);
 	hex_encode(path + 6, name, PACK_NAME_LEN);
 	rc = store_put(r->st, path, out, len + SEAL_OVERHEAD) < 0 ? -1 : 0;
 done:
 	free(pt);
 	free(out);
+	free(e);
 	return rc;
 }
 
@@ -77,28 +76,26 @@ static int
 write_snapshot(struct repo *r, const struct snapshot *base, uint64_t dt)
 {
 	struct snapshot s = *base;
-	uint8_t *body = NULL, *rec = NULL, ad[1 + REPO_ID_LEN + SNAP_ID_LEN];
+	struct snap_head h;
+	uint8_t *body = NULL, *rec = NULL, ad[AD_MAX];
 	char path[64], idhex[2 * SNAP_ID_LEN + 1];
-	size_t blen, rlen;
+	size_t blen, rlen, adlen;
 	int rc = -1;
 
 	s.time_ns += dt;
-	randombytes_buf(s.snap_id, SNAP_ID_LEN);
-	if (snap_body_build(&s, &body, &blen) < 0)
+	if (fmt_snap_body_enc(&s, &body, &blen) < 0)
 		return -1;
 	rlen = SNAP_HEAD_LEN + blen + SEAL_OVERHEAD;
 	if ((rec = malloc(rlen)) == NULL) {
 		fail_errno("snapshot");
 		goto done;
 	}
-	memcpy(rec, "ANS1", 4);
-	memcpy(rec + 4, r->repo_id, REPO_ID_LEN);
-	memcpy(rec + 4 + REPO_ID_LEN, s.snap_id, SNAP_ID_LEN);
-	ad[0] = 'S';
-	memcpy(ad + 1, r->repo_id, REPO_ID_LEN);
-	memcpy(ad + 1 + REPO_ID_LEN, s.snap_id, SNAP_ID_LEN);
-	repo_seal(r, ad, sizeof(ad), body, blen, rec + SNAP_HEAD_LEN);
-	hex_encode(idhex, s.snap_id, SNAP_ID_LEN);
+	memcpy(h.repo_id, r->repo_id, REPO_ID_LEN);
+	randombytes_buf(h.snap_id, SNAP_ID_LEN);
+	fmt_snap_head_enc(rec, &h);
+	adlen = fmt_ad(ad, AD_SNAP, h.repo_id, h.snap_id, SNAP_ID_LEN);
+	repo_seal(r, ad, adlen, body, blen, rec + SNAP_HEAD_LEN);
+	hex_encode(idhex, h.snap_id, SNAP_ID_LEN);
 	snprintf(path, sizeof(path), "snapshots/%s", idhex);
 	rc = store_put(r->st, path, rec, rlen) < 0 ? -1 : 0;
 done:
@@ -159,7 +156,7 @@ main(int argc, char **argv)
 	nsnap = count(argv[4], "snapshot count");
 	nix = count(argv[5], "index count");
 	nent = count(argv[6], "entry count");
-	if ((r = repo_open(argv[2], argv[1], 0, &created)) == NULL)
+	if ((r = repo_open_opts(argv[2], argv[1], 0, &created, NULL)) == NULL)
 		goto out;
 	if (find_base(r, argv[3], &base) < 0)
 		goto out;
