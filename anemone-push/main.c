@@ -1,7 +1,7 @@
 /*
  * anemone-push: store stdin as a new snapshot in a repository.
  *	tar c /data | anemone-push [-q] [-k keyfile] [-i sshkey] [-o option]
- *	    repository name
+ *	    [-F repository]... [-s seconds] repository name
  */
 #include <err.h>
 #include <stdio.h>
@@ -11,6 +11,7 @@
 
 #include "backup/push.h"
 #include "error.h"
+#include "friends.h"
 #include "human.h"
 #include "store/store_opts.h"
 
@@ -28,8 +29,8 @@ now(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] "
-	    "repository name\n");
+	fprintf(stderr, "usage: anemone-push [-q] [-k keyfile] [-i sshkey] "
+	    "[-o option]\n\t[-F repository]... [-s seconds] repository name\n");
 	exit(2);
 }
 
@@ -54,10 +55,12 @@ main(int argc, char **argv)
 	struct push_stats st;
 	struct repo *r;
 	char id[2 * SNAP_ID_LEN + 1], in[16], stored[16];
-	int c, quiet = 0, created, tty;
-	double dt;
+	const char *urls[FAN_MAX];
+	int c, quiet = 0, created, tty, nurl = 1;
+	double dt, slow = 120;
+	char *end;
 
-	while ((c = getopt(argc, argv, "qk:i:o:")) != -1) {
+	while ((c = getopt(argc, argv, "qk:i:o:F:s:")) != -1) {
 		switch (c) {
 		case 'q':
 			quiet = 1;
@@ -72,6 +75,16 @@ main(int argc, char **argv)
 			if (store_opt_parse(&so, optarg) < 0)
 				errx(2, "%s", lasterr());
 			break;
+		case 'F':
+			if (nurl == FAN_MAX)
+				errx(2, "at most %d repositories", FAN_MAX);
+			urls[nurl++] = optarg;
+			break;
+		case 's':
+			slow = strtod(optarg, &end);
+			if (*end != '\0' || !(slow >= 1 && slow <= 86400))
+				errx(2, "-s %s: seconds from 1 to 86400", optarg);
+			break;
 		default:
 			usage();
 		}
@@ -85,6 +98,11 @@ main(int argc, char **argv)
 	if (!fmt_snap_name_valid(argv[1]))
 		errx(2, "bad snapshot name '%s' (1-64 of A-Z a-z 0-9 . _ -, "
 		    "not starting with '.')", argv[1]);
+	if (nurl > 1) {
+		urls[0] = argv[0];
+		return push_friends(urls, nurl, keyfile, &so, argv[1], slow,
+		    quiet);
+	}
 	tty = !quiet && isatty(2);
 	t0 = now();
 	if ((r = repo_open_opts(argv[0], keyfile, 1, &created, &so)) == NULL)

@@ -34,4 +34,26 @@ int push_stream(struct repo *r, int fd, const char *name,
     push_progress progress, void *arg, char id[2 * SNAP_ID_LEN + 1],
     struct push_stats *st);
 
+/*
+ * One stream to several repositories of one key (push_fan.c): read, cut,
+ * hash and compress once; each repository gets the chunks it lacks,
+ * sealed for it, and its own snapshot record.  A repository that fails
+ * (away, full, cut) or whose queue stays full for SLOW seconds (a slow
+ * friend: abandoned, so that memory stays bounded and the others go on)
+ * drops out alone; what it stored is reused by its next push.
+ */
+#define FAN_MAX	8
+
+struct push_result {
+	int ok;				/* the snapshot is stored there */
+	char id[2 * SNAP_ID_LEN + 1];
+	char err[1024];			/* why not, when !ok */
+	struct push_stats st;
+};
+
+/* RES[i] for R[i]; the number of repositories that got the snapshot, or
+ * -1 (lasterr) when none could (the stream itself failed). */
+int push_fan(struct repo **r, int n, int fd, const char *name, double slow,
+    push_progress progress, void *arg, struct push_result *res);
+
 #endif

@@ -17,6 +17,7 @@
  *   push_index.c     the index being collected and the index files
  *   push_snapshot.c  the snapshot record, written last
  *   push_stream.c    setup, the threads' start and end, teardown
+ *   push_fan.c       one stream to several repositories (push.h)
  *
  * Threads share one mutex, MU; the ring of jobs (ring.h) uses it too.
  */
@@ -106,7 +107,11 @@ struct push {
 	struct push_stats st;
 };
 
-/* push_stream.c: record the failure (mutex held) and wake everyone. */
+/* push_stream.c: a push with its lock, ring and buffers, or NULL
+ * (lasterr); and its end. */
+struct push *push_new(struct repo *r, int fd);
+void push_free(struct push *p);
+/* Record the failure (mutex held) and wake everyone. */
 void push_set_failed(struct push *p);
 /* The same, taking the mutex. */
 void push_fail(struct push *p);

@@ -47,7 +47,7 @@ free_pack(struct pack *k)
 	free(k->ents);
 }
 
-static void
+void
 push_free(struct push *p)
 {
 	size_t i;
@@ -70,8 +70,7 @@ push_free(struct push *p)
 	free(p);
 }
 
-/* A push with its lock, ring and buffers, or NULL (lasterr). */
-static struct push *
+struct push *
 push_new(struct repo *r, int fd)
 {
 	struct push *p;

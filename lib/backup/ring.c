@@ -1,4 +1,7 @@
 /* The ordered ring of the push and pull engines (ring.h). */
+#include <errno.h>
+#include <time.h>
+
 #include "backup/ring.h"
 
 void
@@ -24,6 +27,16 @@ ring_wait_free(struct ring *r, uint64_t seq)
 {
 	while (!*r->failed && seq - r->out >= r->size)
 		pthread_cond_wait(&r->cv_free, r->mu);
+	return *r->failed ? -1 : (int)(seq % r->size);
+}
+
+int
+ring_wait_free_until(struct ring *r, uint64_t seq, const struct timespec *until)
+{
+	while (!*r->failed && seq - r->out >= r->size)
+		if (pthread_cond_timedwait(&r->cv_free, r->mu, until) ==
+		    ETIMEDOUT && !*r->failed && seq - r->out >= r->size)
+			return -2;
 	return *r->failed ? -1 : (int)(seq % r->size);
 }
 

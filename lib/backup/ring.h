@@ -39,6 +39,13 @@ void ring_destroy(struct ring *r);
  * -1 once failed.
  */
 int ring_wait_free(struct ring *r, uint64_t seq);
+/*
+ * The same, giving up at UNTIL (CLOCK_REALTIME): -2 when SEQ still has no
+ * free slot then, -1 once failed.
+ */
+struct timespec;
+int ring_wait_free_until(struct ring *r, uint64_t seq,
+    const struct timespec *until);
 /* Producer: hand the next slot in sequence to the workers. */
 void ring_put(struct ring *r);
 /* Producer: nothing more will be put; workers and consumer drain. */

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# anemone-push -F: one stream to two friends, each a real OpenSSH sshd in
+# its own namespace (192.0.2.2 and 198.51.100.2, both reached from the
+# client namespace): both get the snapshot from one read; a friend away
+# or cut mid-way gives a partial result with exit 3 while the other gets
+# it; the next run catches the missing friend up.
+. "$(dirname "$0")/lib.sh"
+. "$TOP/tests/lib-engine.sh"
+. "$TOP/tests/lib-sftp.sh"
+require_cmd perl
+
+sftp_setup
+sshd_start 400m
+URL1=$URL SRV1=$SRV
+# the second friend: its own namespace and veth from the client
+netns_new SV2
+va=$(uniq_name va) vb=$(uniq_name vb)
+ip link add "$va" netns "$CL" type veth peer name "$vb" netns "$SV2"
+ip -n "$CL" addr add 198.51.100.1/24 dev "$va"
+ip -n "$SV2" addr add 198.51.100.2/24 dev "$vb"
+ip -n "$CL" link set "$va" up
+ip -n "$SV2" link set "$vb" up
+VETH2=$vb
+SV=$SV2 SSHD_ADDR=198.51.100.2 sshd_start 400m root host2
+URL2=$URL SRV2=$SRV
+{ SSHD_ADDR=192.0.2.2 known_host; SSHD_ADDR=198.51.100.2 known_host host2; } >"$KNOWN"
+
+newkey "$T/k"
+export ANEMONE_KEYFILE="$T/k"
+mkdata "$T/a" 8 1
+mkdata "$T/b" 8 2
+head -c 40M /dev/urandom >"$T/big"
+O="-i $KEY -o known_hosts=$KNOWN"
+push() { on_client anemone-push "$@"; }
+pull() { on_client anemone-pull "$@"; }
+
+test_expect_success 'both friends get the snapshot from one read' '
+	cat "$T/a" | push $O -F "$URL2" "$URL1" host1 >out 2>err &&
+	test $(wc -l <out) = 2 &&
+	grep -qxE "[0-9a-f]{16} $URL1" out &&
+	grep -qxE "[0-9a-f]{16} $URL2" out &&
+	grep -qx "anemone-push: host1: 2 of 2 repositories got the snapshot" err &&
+	pull $O "$URL1" host1 | cmp - "$T/a" &&
+	pull $O "$URL2" host1 | cmp - "$T/a" &&
+	test $(ls "$SRV1/repo/packs" | wc -l) -ge 1 &&
+	test $(ls "$SRV2/repo/packs" | wc -l) -ge 1
+'
+
+test_expect_success 'bad -F and -s: exit 2' '
+	test_expect_code 2 push -s 0 -F "$URL2" "$URL1" x <"$T/a" 2>err &&
+	echo "anemone-push: -s 0: seconds from 1 to 86400" >expect &&
+	test_cmp expect err &&
+	test_expect_code 2 push -F a -F b -F c -F d -F e -F f -F g -F h r x \
+	    </dev/null 2>err &&
+	echo "anemone-push: at most 8 repositories" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'a friend away: the other gets it, exit 3, named' '
+	test_when_finished "ip -n $SV2 link set $VETH2 up" &&
+	ip -n "$SV2" link set "$VETH2" down &&
+	test_expect_code 3 push $O -o timeout=3 -F "$URL2" "$URL1" host2 \
+	    <"$T/b" >out 2>err &&
+	grep -qxE "[0-9a-f]{16} $URL1" out && test $(wc -l <out) = 1 &&
+	grep -q "^anemone-push: $URL2: " err &&
+	grep -qx "anemone-push: host2: 1 of 2 repositories got the snapshot" err &&
+	pull -l $O "$URL1" | cut -f2 | grep -qx host2
+'
+
+test_expect_success 'the next run catches the missing friend up' '
+	wait_for 10 on_client bash -c "exec 3<>/dev/tcp/198.51.100.2/$SSHD_PORT" &&
+	! pull -l $O "$URL2" | cut -f2 | grep -qx host2 &&
+	push $O -F "$URL2" "$URL1" host2 <"$T/b" >out 2>err &&
+	test $(wc -l <out) = 2 &&
+	grep -q "^host2@[0-9a-f]*: $URL1: .* 0 of [0-9]* chunks new$" err &&
+	pull $O "$URL2" host2 | cmp - "$T/b"
+'
+
+test_expect_success 'a friend cut mid-way: the other still gets it' '
+	test_when_finished "ip -n $SV2 link set $VETH2 up" &&
+	before=$(ls "$SRV2/repo/packs" | wc -l) &&
+	{ push -q $O -o timeout=3 -F "$URL2" "$URL1" big <"$T/big" >out 2>err &
+	  pid=$!; } &&
+	wait_for 60 sh -c "test \$(ls $SRV2/repo/packs | wc -l) -ge $((before + 1))" &&
+	ip -n "$SV2" link set "$VETH2" down &&
+	rc=0 && { wait $pid || rc=$?; } &&
+	test $rc = 3 &&
+	grep -q "^anemone-push: $URL2: .*no answer from the server for 3 seconds" err &&
+	pull $O "$URL1" big | cmp - "$T/big"
+'
+
+test_expect_success 'after the cut: the catch-up reuses what the friend has' '
+	wait_for 10 on_client bash -c "exec 3<>/dev/tcp/198.51.100.2/$SSHD_PORT" &&
+	push $O -F "$URL2" "$URL1" big <"$T/big" >out 2>err &&
+	grep -qx "anemone-push: big: 2 of 2 repositories got the snapshot" err &&
+	grep -q "^big@[0-9a-f]*: $URL2: .*, [1-9][0-9]* packs of an interrupted push reused$" err &&
+	pull $O "$URL2" big | cmp - "$T/big" &&
+	pull -c $O "$URL2"
+'
+
+done_testing
