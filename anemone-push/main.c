@@ -47,17 +47,58 @@ progress(const struct push_stats *st, void *arg)
 	fprintf(stderr, "\r\033[Kread %s  %s/s  stored %s", in, rate, stored);
 }
 
+/* Push stdin to one repository; the exit status. */
+static int
+push_one(const char *url, const char *name, const char *keyfile,
+    const struct store_opts *so, int quiet)
+{
+	struct push_stats st;
+	struct repo *r;
+	char id[2 * SNAP_ID_LEN + 1], in[16], stored[16];
+	int created, tty;
+	double dt;
+
+	tty = !quiet && isatty(2);
+	t0 = now();
+	if ((r = repo_open_opts(url, keyfile, 1, &created, so)) == NULL)
+		errx(1, "%s", lasterr());
+	if (created && !quiet)
+		fprintf(stderr, "anemone-push: initialised a new repository "
+		    "at %s\n", url);
+	if (push_stream(r, 0, name, tty ? progress : NULL, NULL, id,
+	    &st) < 0) {
+		if (tty)
+			fprintf(stderr, "\r\033[K");
+		repo_close(r);
+		errx(1, "%s", lasterr());
+	}
+	repo_close(r);
+	dt = now() - t0;
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	printf("%s\n", id);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err(1, "stdout");
+	if (!quiet) {
+		human_size(in, st.in_bytes);
+		human_size(stored, st.stored);
+		fprintf(stderr, "%s@%s: read %s, stored %s, ratio %.1f:1, "
+		    "%llu of %llu chunks new, %.2f s\n", name, id, in, stored,
+		    st.stored ? (double)st.in_bytes / (double)st.stored : 0.0,
+		    (unsigned long long)st.new_chunks,
+		    (unsigned long long)st.chunks, dt);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *keyfile = getenv("ANEMONE_KEYFILE");
 	struct store_opts so = { .timeout = STORE_TIMEOUT_DEFAULT };
-	struct push_stats st;
-	struct repo *r;
-	char id[2 * SNAP_ID_LEN + 1], in[16], stored[16];
 	const char *urls[FAN_MAX];
-	int c, quiet = 0, created, tty, nurl = 1;
-	double dt, slow = 120;
+	int c, quiet = 0, nurl = 1;
+	double slow = 120;
 	char *end;
 
 	while ((c = getopt(argc, argv, "qk:i:o:F:s:")) != -1) {
@@ -103,35 +144,5 @@ main(int argc, char **argv)
 		return push_friends(urls, nurl, keyfile, &so, argv[1], slow,
 		    quiet);
 	}
-	tty = !quiet && isatty(2);
-	t0 = now();
-	if ((r = repo_open_opts(argv[0], keyfile, 1, &created, &so)) == NULL)
-		errx(1, "%s", lasterr());
-	if (created && !quiet)
-		fprintf(stderr, "anemone-push: initialised a new repository "
-		    "at %s\n", argv[0]);
-	if (push_stream(r, 0, argv[1], tty ? progress : NULL, NULL, id,
-	    &st) < 0) {
-		if (tty)
-			fprintf(stderr, "\r\033[K");
-		repo_close(r);
-		errx(1, "%s", lasterr());
-	}
-	repo_close(r);
-	dt = now() - t0;
-	if (tty)
-		fprintf(stderr, "\r\033[K");
-	printf("%s\n", id);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		err(1, "stdout");
-	if (!quiet) {
-		human_size(in, st.in_bytes);
-		human_size(stored, st.stored);
-		fprintf(stderr, "%s@%s: read %s, stored %s, ratio %.1f:1, "
-		    "%llu of %llu chunks new, %.2f s\n", argv[1], id, in, stored,
-		    st.stored ? (double)st.in_bytes / (double)st.stored : 0.0,
-		    (unsigned long long)st.new_chunks,
-		    (unsigned long long)st.chunks, dt);
-	}
-	return 0;
+	return push_one(argv[0], argv[1], keyfile, &so, quiet);
 }
