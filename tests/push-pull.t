@@ -115,7 +115,8 @@ test_expect_success 'no key, a key file others may read' '
 
 test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 anemone-push repo 2>err &&
-	echo "usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] repository name" >expect &&
+	printf "%s\n\t%s\n" "usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option]" \
+	    "[-F repository]... [-s seconds] repository name" >expect &&
 	test_cmp expect err &&
 	test_expect_code 2 anemone-pull 2>err &&
 	test $(wc -l <err) = 3 &&

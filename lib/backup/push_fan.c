@@ -38,8 +38,6 @@ struct fan {
 	int dead[FAN_MAX];	/* dropped out (front->mu) */
 	double slow;
 	struct fan_slot slot[RING];
-	pthread_t wk[NWORKERS], disp;
-	struct upl_arg ua[FAN_MAX][NUPL];
 };
 
 /* Claim J's chunks in repository D's index: its new set in ISNEW. */
@@ -287,36 +285,20 @@ bad:
 	return NULL;
 }
 
-/* Start every thread; 0 when all run (join_all joins what started). */
+/* Start every thread: each repository's writer and uploaders, then the
+ * front; 0 when all run (join_all joins what started). */
 static int
 start_all(struct fan *f)
 {
-	struct push *p = f->front, *d;
-	int i, k, ok = 1;
+	int i, rc = 0;
 
-	for (p->nworkers = 0; p->nworkers < NWORKERS; p->nworkers++)
-		if (pthread_create(&f->wk[p->nworkers], NULL, fan_worker, f))
-			break;
-	p->have_writer = !pthread_create(&f->disp, NULL, fan_dispatch, f);
-	for (i = 0; i < f->n; i++) {
-		d = f->d[i];
-		d->have_writer = !pthread_create(&d->writer_t, NULL,
-		    push_writer, d);
-		for (d->nupl = 0; d->nupl < NUPL; d->nupl++) {
-			k = d->nupl;
-			f->ua[i][k].p = d;
-			f->ua[i][k].k = k;
-			if (pthread_create(&d->upl_t[k], NULL, push_uploader,
-			    &f->ua[i][k]))
-				break;
-		}
-		ok &= d->have_writer && d->nupl == NUPL;
-	}
-	p->have_reader = !pthread_create(&p->reader_t, NULL, push_reader, p);
-	if (!ok || p->nworkers < NWORKERS || !p->have_writer ||
-	    !p->have_reader)
-		return fail("cannot start threads");
-	return 0;
+	for (i = 0; i < f->n; i++)
+		if (push_start(f->d[i], NULL, push_writer, f->d[i],
+		    PUSH_UPLOAD) < 0)
+			rc = -1;
+	if (push_start(f->front, fan_worker, fan_dispatch, f, PUSH_READ) < 0)
+		rc = -1;
+	return rc;
 }
 
 static void
@@ -337,15 +319,7 @@ join_all(struct fan *f, const char *name, struct push_result *res)
 	struct push *p = f->front, *d;
 	int i;
 
-	if (p->have_reader)
-		pthread_join(p->reader_t, NULL);
-	pthread_mutex_lock(&p->mu);
-	ring_close(&p->ring);
-	pthread_mutex_unlock(&p->mu);
-	for (i = 0; i < p->nworkers; i++)
-		pthread_join(f->wk[i], NULL);
-	if (p->have_writer)
-		pthread_join(f->disp, NULL);
+	push_join(p);
 	for (i = 0; i < f->n; i++) {
 		d = f->d[i];
 		pthread_mutex_lock(&d->mu);

@@ -111,6 +111,17 @@ struct push {
  * (lasterr); and its end. */
 struct push *push_new(struct repo *r, int fd);
 void push_free(struct push *p);
+/*
+ * Start a push's threads: WORKER (NWORKERS of them, none when NULL) and
+ * WRITER with ARG, then with PUSH_UPLOAD the uploaders, with PUSH_READ
+ * the reader; 0 when all run (push_join() joins what started either
+ * way).  push_join(): wait for them in the order the data flows.
+ */
+#define PUSH_READ	1
+#define PUSH_UPLOAD	2
+int push_start(struct push *p, void *(*worker)(void *),
+    void *(*writer)(void *), void *arg, int stages);
+void push_join(struct push *p);
 /* Record the failure (mutex held) and wake everyone. */
 void push_set_failed(struct push *p);
 /* The same, taking the mutex. */

@@ -105,19 +105,19 @@ oom:
 	return NULL;
 }
 
-/* Start the workers, the writer, the uploaders and the reader; 0 when
- * all run (what started is joined by join_threads either way). */
-static int
-start_threads(struct push *p)
+int
+push_start(struct push *p, void *(*worker)(void *), void *(*writer)(void *),
+    void *arg, int stages)
 {
-	int k;
+	int k, want = stages & PUSH_UPLOAD ? NUPL : 0;
 
-	for (p->nworkers = 0; p->nworkers < NWORKERS; p->nworkers++)
-		if (pthread_create(&p->worker_t[p->nworkers], NULL, push_worker,
-		    p) != 0)
+	for (p->nworkers = 0; worker != NULL && p->nworkers < NWORKERS;
+	    p->nworkers++)
+		if (pthread_create(&p->worker_t[p->nworkers], NULL, worker,
+		    arg) != 0)
 			break;
-	p->have_writer = pthread_create(&p->writer_t, NULL, push_writer, p) == 0;
-	for (p->nupl = 0; p->nupl < NUPL; p->nupl++) {
+	p->have_writer = pthread_create(&p->writer_t, NULL, writer, arg) == 0;
+	for (p->nupl = 0; p->nupl < want; p->nupl++) {
 		k = p->nupl;
 		p->ua[k].p = p;
 		p->ua[k].k = k;
@@ -125,16 +125,17 @@ start_threads(struct push *p)
 		    &p->ua[k]) != 0)
 			break;
 	}
-	p->have_reader = pthread_create(&p->reader_t, NULL, push_reader, p) == 0;
-	if (p->nworkers < NWORKERS || !p->have_writer || p->nupl < NUPL ||
-	    !p->have_reader)
+	if (stages & PUSH_READ)
+		p->have_reader = pthread_create(&p->reader_t, NULL,
+		    push_reader, p) == 0;
+	if ((worker != NULL && p->nworkers < NWORKERS) || !p->have_writer ||
+	    p->nupl < want || (stages & PUSH_READ && !p->have_reader))
 		return fail("cannot start threads");
 	return 0;
 }
 
-/* Wait for every thread started, in the order the data flows. */
-static void
-join_threads(struct push *p)
+void
+push_join(struct push *p)
 {
 	int i;
 
@@ -164,9 +165,10 @@ static int
 run(struct push *p, const char *name, push_progress progress, void *arg,
     char id[2 * SNAP_ID_LEN + 1])
 {
-	if (start_threads(p) < 0 || push_chunk(p, progress, arg) < 0)
+	if (push_start(p, push_worker, push_writer, p,
+	    PUSH_READ | PUSH_UPLOAD) < 0 || push_chunk(p, progress, arg) < 0)
 		push_fail(p);
-	join_threads(p);
+	push_join(p);
 	if (p->failed)
 		return fail("%s", p->err);
 	if (push_ix_write(p) < 0 || push_write_snapshot(p, name, id) < 0)
