@@ -3,6 +3,7 @@
  *	anemone-pull [-k keyfile] repository name[@id]     > stream
  *	anemone-pull -l [-k keyfile] repository [name]
  *	anemone-pull -c [-k keyfile] repository [name[@id]]
+ *	(each with [-F repository]... for more repositories of one key)
  */
 #include <err.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "backup/pull.h"
 #include "error.h"
 #include "human.h"
+#include "pull_tool.h"
 #include "store/store_opts.h"
 
 static void __attribute__((noreturn))
@@ -25,7 +27,8 @@ usage(void)
 	    "       anemone-pull -l [-k keyfile] [-i sshkey] [-o option] "
 	    "repository [name]\n"
 	    "       anemone-pull -c [-k keyfile] [-i sshkey] [-o option] "
-	    "repository [name[@id]]\n");
+	    "repository [name[@id]]\n"
+	    "       (each also with [-F repository]...)\n");
 	exit(2);
 }
 
@@ -39,7 +42,7 @@ iso_time(char out[32], uint64_t ns)
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int
+int
 list(struct repo *r, const char *name)
 {
 	struct snapshot *v;
@@ -69,7 +72,7 @@ list(struct repo *r, const char *name)
 }
 
 /* Find NAME[@ID] (ID: a unique prefix of a snapshot id). */
-static int
+int
 select_snapshot(struct repo *r, const char *spec, struct snapshot *s)
 {
 	char name[NAME_MAX_LEN + 1], idhex[2 * SNAP_ID_LEN + 1] = "";
@@ -135,7 +138,7 @@ select_snapshot(struct repo *r, const char *spec, struct snapshot *s)
 }
 
 /* Verify: every record, and every object the selected ones use. */
-static int
+int
 check(struct repo *r, const char *spec)
 {
 	struct snapshot s;
@@ -184,9 +187,10 @@ main(int argc, char **argv)
 	struct store_opts so = { .timeout = STORE_TIMEOUT_DEFAULT };
 	struct snapshot s;
 	struct repo *r;
-	int c, mode = 0, created, rc;
+	const char *urls[FRIENDS_MAX];
+	int c, mode = 0, created, rc, nurl = 1;
 
-	while ((c = getopt(argc, argv, "clk:i:o:")) != -1) {
+	while ((c = getopt(argc, argv, "clk:i:o:F:")) != -1) {
 		switch (c) {
 		case 'c':
 		case 'l':
@@ -203,6 +207,11 @@ main(int argc, char **argv)
 		case 'o':
 			if (store_opt_parse(&so, optarg) < 0)
 				errx(2, "%s", lasterr());
+			break;
+		case 'F':
+			if (nurl == FRIENDS_MAX)
+				errx(2, "at most %d repositories", FRIENDS_MAX);
+			urls[nurl++] = optarg;
 			break;
 		default:
 			usage();
@@ -225,6 +234,11 @@ main(int argc, char **argv)
 	if (mode == 0 && isatty(1))
 		errx(2, "refusing to write a snapshot to a terminal; redirect "
 		    "stdout");
+	if (nurl > 1) {
+		urls[0] = argv[0];
+		return pull_friends(mode, urls, nurl, keyfile, &so,
+		    argc == 2 ? argv[1] : NULL);
+	}
 	if ((r = repo_open_opts(argv[0], keyfile, 0, &created, &so)) == NULL)
 		errx(1, "%s", lasterr());
 	if (mode == 'l') {

@@ -3,7 +3,9 @@
 # its own namespace (192.0.2.2 and 198.51.100.2, both reached from the
 # client namespace): both get the snapshot from one read; a friend away
 # or cut mid-way gives a partial result with exit 3 while the other gets
-# it; the next run catches the missing friend up.
+# it; the next run catches the missing friend up.  anemone-pull -F: a
+# restore with one friend dead, and through a damaged pack at one friend
+# (resumed at the same byte from the other); -c names the damaged one.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lib-engine.sh"
 . "$TOP/tests/lib-sftp.sh"
@@ -96,6 +98,32 @@ test_expect_success 'after the cut: the catch-up reuses what the friend has' '
 	grep -q "^big@[0-9a-f]*: $URL2: .*, [1-9][0-9]* packs of an interrupted push reused$" err &&
 	pull $O "$URL2" big | cmp - "$T/big" &&
 	pull -c $O "$URL2"
+'
+
+test_expect_success 'restore with one friend dead: the other serves' '
+	test_when_finished "ip -n $SV link set $VETH_B up" &&
+	ip -n "$SV" link set "$VETH_B" down &&
+	pull $O -o timeout=3 -F "$URL2" "$URL1" host1 >out 2>err &&
+	cmp out "$T/a" &&
+	grep -q "^anemone-pull: root@192.0.2.2:2222: " err &&
+	pull -l $O -o timeout=3 -F "$URL2" "$URL1" host1 >list &&
+	test $(wc -l <list) = 1
+'
+
+test_expect_success 'a damaged pack at one friend: restored through the other' '
+	wait_for 10 on_client bash -c "exec 3<>/dev/tcp/192.0.2.2/$SSHD_PORT" &&
+	for f in "$SRV1"/repo/packs/*; do
+		test $(stat -c %s "$f") -lt 6000000 ||
+		printf XXXXXXXX | dd of="$f" bs=1 seek=5000000 conv=notrunc 2>/dev/null
+	done &&
+	test_expect_code 1 pull $O "$URL1" big >out 2>err &&
+	grep -q "authentication failed" err &&
+	pull $O -F "$URL2" "$URL1" big >out 2>err &&
+	cmp out "$T/big" &&
+	grep -q "^anemone-pull: resuming at byte [1-9][0-9]* from $URL2$" err &&
+	test_expect_code 1 pull -c $O -F "$URL2" "$URL1" big 2>err &&
+	grep -qx "anemone-pull: $URL2: ok" err &&
+	grep -qx "anemone-pull: 1 of 2 repositories unreachable or with problems" err
 '
 
 done_testing

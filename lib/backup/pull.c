@@ -47,6 +47,9 @@ struct pull {
 	struct batch batches[PRING];
 	int failed;
 	char err[1024];
+	uint64_t skip;		/* stream bytes not to write (written before) */
+	uint64_t drop;		/* of them, still to drop in the writer */
+	uint64_t written;	/* bytes written (mu) */
 };
 
 static void
@@ -141,15 +144,20 @@ writer(void *arg)
 {
 	struct pull *p = arg;
 	struct batch *b;
+	uint64_t d;
 	int slot, rc;
 
 	pthread_mutex_lock(&p->mu);
 	while ((slot = ring_next_out(&p->ring)) >= 0) {
 		b = &p->batches[slot];
 		pthread_mutex_unlock(&p->mu);
-		rc = p->fd >= 0 && write_all(p->fd, b->out, b->outlen) < 0 ?
-		    fail_errno("writing the output") : 0;
+		d = p->drop < b->outlen ? p->drop : b->outlen;
+		p->drop -= d;
+		rc = p->fd >= 0 && write_all(p->fd, b->out + d,
+		    b->outlen - d) < 0 ? fail_errno("writing the output") : 0;
 		pthread_mutex_lock(&p->mu);
+		if (rc == 0)
+			p->written += b->outlen - d;
 		if (rc < 0) {
 			set_failed(p);
 			break;
@@ -165,7 +173,7 @@ writer(void *arg)
 struct fetch {
 	struct pull *p;
 	struct batch *cur;	/* being filled, or NULL */
-	uint64_t raw;
+	int raw;	/* a blob was planned */
 };
 
 /* Hand the planned batch to the workers (who fetch and open it). */
@@ -275,8 +283,15 @@ fetch_list(struct fetch *f, const uint8_t *list, uint32_t cnt,
 			return fail("%s: blob %s: the index disagrees with the "
 			    "chunk list", p->what, bn);
 		}
-		if (add_blob(f, &slot) < 0)
-			return -1;
+		/* blobs wholly written by an earlier attempt are not fetched;
+		 * the writer drops the head of the first one that is */
+		if (*bytes + len > p->skip) {
+			if (f->raw == 0 && p->skip > *bytes)
+				p->drop = p->skip - *bytes;
+			f->raw = 1;
+			if (add_blob(f, &slot) < 0)
+				return -1;
+		}
 		(*chunks)++;
 		*bytes += len;
 	}
@@ -366,6 +381,15 @@ run(struct pull *p)
 int
 pull_stream(struct repo *r, const struct snapshot *s, int fd)
 {
+	uint64_t w;
+
+	return pull_stream_from(r, s, fd, 0, &w);
+}
+
+int
+pull_stream_from(struct repo *r, const struct snapshot *s, int fd,
+    uint64_t skip, uint64_t *written)
+{
 	struct pull *p;
 	char idhex[2 * SNAP_ID_LEN + 1];
 	int rc = -1;
@@ -376,6 +400,7 @@ pull_stream(struct repo *r, const struct snapshot *s, int fd)
 	p->r = r;
 	p->s = s;
 	p->fd = fd;
+	p->skip = skip;
 	if (fd >= 0)	/* a bigger pipe: fewer, larger writes */
 		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
 	hex_encode(idhex, s->snap_id, SNAP_ID_LEN);
@@ -389,6 +414,7 @@ pull_stream(struct repo *r, const struct snapshot *s, int fd)
 			goto out;
 		}
 	run(p);
+	*written = skip + p->written;
 	if (p->failed) {
 		fail("%s", p->err);
 		goto out;

@@ -15,4 +15,13 @@
  */
 int pull_stream(struct repo *r, const struct snapshot *s, int fd);
 
+/*
+ * The same, resuming: the first SKIP bytes of the stream (written by an
+ * earlier attempt, from this or another repository holding the same
+ * content) are neither fetched nor written.  *WRITTEN: the stream offset
+ * reached, on failure too, where a next attempt may resume.
+ */
+int pull_stream_from(struct repo *r, const struct snapshot *s, int fd,
+    uint64_t skip, uint64_t *written);
+
 #endif
