@@ -28,6 +28,8 @@ usage(void)
 	    "repository [name]\n"
 	    "       anemone-pull -c [-k keyfile] [-i sshkey] [-o option] "
 	    "repository [name[@id]]\n"
+	    "       anemone-pull -S [-a age] [-k keyfile] [-i sshkey] "
+	    "[-o option] repository\n"
 	    "       (each also with [-F repository]...)\n");
 	exit(2);
 }
@@ -180,6 +182,37 @@ check(struct repo *r, const char *spec)
 	return 0;
 }
 
+static void
+add_url(const char **urls, int *n, const char *url)
+{
+	if (*n == FRIENDS_MAX)
+		errx(2, "at most %d repositories", FRIENDS_MAX);
+	urls[(*n)++] = url;
+}
+
+static double
+age_arg(const char *arg)
+{
+	double sec;
+
+	if (parse_age(arg, &sec) < 0)
+		errx(2, "%s", lasterr());
+	return sec;
+}
+
+/* The NAME[@ID] operand (no @ID when listing): exit 2 when bad. */
+static void
+check_name(const char *spec, int mode)
+{
+	char name[NAME_MAX_LEN + 1];
+	size_t len = strcspn(spec, "@");
+
+	snprintf(name, sizeof(name), "%.*s", (int)len, spec);
+	if (len > NAME_MAX_LEN || !fmt_snap_name_valid(name) ||
+	    (mode == 'l' && spec[len] != '\0'))
+		errx(2, "bad snapshot name '%.*s'", (int)len, spec);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -189,11 +222,16 @@ main(int argc, char **argv)
 	struct repo *r;
 	const char *urls[FRIENDS_MAX];
 	int c, mode = 0, created, rc, nurl = 1;
+	double maxage = 0;
 
-	while ((c = getopt(argc, argv, "clk:i:o:F:")) != -1) {
+	while ((c = getopt(argc, argv, "clSa:k:i:o:F:")) != -1) {
 		switch (c) {
+		case 'a':
+			maxage = age_arg(optarg);
+			break;
 		case 'c':
 		case 'l':
+		case 'S':
 			if (mode != 0 && mode != c)
 				usage();
 			mode = c;
@@ -209,9 +247,7 @@ main(int argc, char **argv)
 				errx(2, "%s", lasterr());
 			break;
 		case 'F':
-			if (nurl == FRIENDS_MAX)
-				errx(2, "at most %d repositories", FRIENDS_MAX);
-			urls[nurl++] = optarg;
+			add_url(urls, &nurl, optarg);
 			break;
 		default:
 			usage();
@@ -219,23 +255,20 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc > 2 || (mode == 0 && argc != 2))
+	if (argc < 1 || argc > 2 || (mode == 0 && argc != 2) ||
+	    (mode == 'S' && argc != 1) || (maxage > 0 && mode != 'S'))
 		usage();
 	if (keyfile == NULL || *keyfile == '\0')
 		errx(2, "no key: use -k KEYFILE or set ANEMONE_KEYFILE");
-	if (argc == 2) {
-		char name[NAME_MAX_LEN + 1];
-		size_t len = strcspn(argv[1], "@");
-		snprintf(name, sizeof(name), "%.*s", (int)len, argv[1]);
-		if (len > NAME_MAX_LEN || !fmt_snap_name_valid(name) ||
-		    (mode == 'l' && argv[1][len] != '\0'))
-			errx(2, "bad snapshot name '%.*s'", (int)len, argv[1]);
-	}
+	if (argc == 2)
+		check_name(argv[1], mode);
 	if (mode == 0 && isatty(1))
 		errx(2, "refusing to write a snapshot to a terminal; redirect "
 		    "stdout");
+	urls[0] = argv[0];
+	if (mode == 'S')
+		return pull_health(urls, nurl, keyfile, &so, maxage);
 	if (nurl > 1) {
-		urls[0] = argv[0];
 		return pull_friends(mode, urls, nurl, keyfile, &so,
 		    argc == 2 ? argv[1] : NULL);
 	}

@@ -17,4 +17,11 @@ int check(struct repo *r, const char *spec);
 int pull_friends(int mode, const char **url, int n, const char *keyfile,
     const struct store_opts *so, const char *spec);
 
+/* health.c: -S over the N repositories URL, names older than MAXAGE
+ * seconds (0: no limit) reported; the exit status. */
+/* "30m", "12h", "3d", "90" (seconds): at most 10 years.  0 or -1. */
+int parse_age(const char *s, double *sec);
+int pull_health(const char **url, int n, const char *keyfile,
+    const struct store_opts *so, double maxage);
+
 #endif

@@ -6,6 +6,8 @@
 # it; the next run catches the missing friend up.  anemone-pull -F: a
 # restore with one friend dead, and through a damaged pack at one friend
 # (resumed at the same byte from the other); -c names the damaged one.
+# anemone-pull -S: health in Prometheus text, exit 4 when stale, 1 when
+# a friend is down.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lib-engine.sh"
 . "$TOP/tests/lib-sftp.sh"
@@ -124,6 +126,47 @@ test_expect_success 'a damaged pack at one friend: restored through the other' '
 	test_expect_code 1 pull -c $O -F "$URL2" "$URL1" big 2>err &&
 	grep -qx "anemone-pull: $URL2: ok" err &&
 	grep -qx "anemone-pull: 1 of 2 repositories unreachable or with problems" err
+'
+
+stored() {
+	find "$1/repo/packs" "$1/repo/index" "$1/repo/snapshots" -type f \
+	    ! -name ".*" -printf "%s\n" | awk "{ s += \$1 } END { print s }"
+}
+
+test_expect_success 'health: Prometheus text for both friends, exit 0' '
+	pull -S $O -F "$URL2" "$URL1" >prom 2>err &&
+	test_cmp /dev/null err &&
+	grep -qx "anemone_up{repository=\"$URL1\"} 1" prom &&
+	grep -qx "anemone_up{repository=\"$URL2\"} 1" prom &&
+	grep -qx "anemone_stored_bytes{repository=\"$URL1\"} $(stored "$SRV1")" prom &&
+	grep -qx "anemone_stored_bytes{repository=\"$URL2\"} $(stored "$SRV2")" prom &&
+	grep -qx "anemone_snapshots{repository=\"$URL1\",name=\"host2\"} 2" prom &&
+	grep -qx "anemone_snapshots{repository=\"$URL2\",name=\"host2\"} 1" prom &&
+	grep -qx "anemone_newest_snapshot_size_bytes{repository=\"$URL1\",name=\"big\"} $(stat -c %s "$T/big")" prom &&
+	t=$(sed -n "s/^anemone_newest_snapshot_timestamp_seconds{repository=\"${URL2//\//\\/}\",name=\"host1\"} //p" prom) &&
+	test "$t" -gt $(($(date +%s) - 3600)) && test "$t" -le $(date +%s) &&
+	test $(grep -c "^# TYPE .* gauge$" prom) = 5 &&
+	pull -S -a 1d $O -F "$URL2" "$URL1" >/dev/null
+'
+
+test_expect_success 'health: stale or missing at a friend gives exit 4' '
+	test_expect_code 4 pull -S -a 1s $O -F "$URL2" "$URL1" >/dev/null 2>err &&
+	grep -q "^anemone-pull: $URL2: host1: newest snapshot [0-9]* s old (limit 1 s)$" err &&
+	push -q $O "$URL1" fresh <"$T/a" >/dev/null &&
+	test_expect_code 4 pull -S -a 1d $O -F "$URL2" "$URL1" >/dev/null 2>err &&
+	echo "anemone-pull: $URL2: fresh: no snapshot" >expect &&
+	test_cmp expect err &&
+	test_expect_code 2 pull -S -a 3x $O "$URL1" 2>err &&
+	echo "anemone-pull: -a 3x: an age like 90s, 30m, 12h or 3d (up to 3650d)" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success 'health: a friend down gives exit 1 and anemone_up 0' '
+	test_when_finished "ip -n $SV2 link set $VETH2 up" &&
+	ip -n "$SV2" link set "$VETH2" down &&
+	test_expect_code 1 pull -S $O -o timeout=3 -F "$URL2" "$URL1" >prom 2>err &&
+	grep -qx "anemone_up{repository=\"$URL2\"} 0" prom &&
+	grep -qx "anemone_up{repository=\"$URL1\"} 1" prom
 '
 
 done_testing
