@@ -38,6 +38,8 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 T=$(mktemp -d /tmp/anemone-t.XXXXXX)
 export T
 export HOME="$T/home"
+# the metadata cache of push and pull: never the host's /var/cache
+export XDG_CACHE_HOME="$T/cache"
 mkdir -p "$HOME"
 : >"$T/.at_exit"
 : >"$T/.when_finished"
