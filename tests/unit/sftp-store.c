@@ -209,7 +209,7 @@ usage(void)
 static int
 command(int argc, char **argv)
 {
-	struct store_opts o = { .timeout = 30 };
+	struct store_opts o = { .timeout = STORE_TIMEOUT_DEFAULT };
 	struct store *s;
 	int ch, r = 0;
 
