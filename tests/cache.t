@@ -173,7 +173,7 @@ test_expect_success 'sftp: the link cut half-way through a cold fetch: exit 1 wi
 	wait_for 10 on_client bash -c "exec 3<>/dev/tcp/127.0.0.1/2299" &&
 	SECONDS=0 &&
 	test_expect_code 1 on_client anemone-pull "${AO[@]}" sftp://root@127.0.0.1:2299/mnt/repo h >out 2>err &&
-	test $SECONDS -lt 20 && test_must_be_empty out &&
+	test $SECONDS -lt 25 && test_must_be_empty out &&
 	grep -q "^anemone-pull: root@127.0.0.1:2299: .*no answer from the server for 3 seconds (connection timed out)$" err
 '
 fi

@@ -42,7 +42,7 @@ test_expect_success 'bad -o options: exit 2, one line' '
 	echo "anemone-push: -o timeout=0: timeout must be 1..3600 seconds" >expect &&
 	test_cmp expect err &&
 	test_expect_code 2 pull -o frobnicate "$URL" x 2>err &&
-	echo "anemone-pull: -o frobnicate: unknown option (known: known_hosts=FILE, accept-new, timeout=SECONDS)" >expect &&
+	echo "anemone-pull: -o frobnicate: unknown option (known: known_hosts=FILE, accept-new, timeout=SECONDS, no-cache)" >expect &&
 	test_cmp expect err
 '
 
