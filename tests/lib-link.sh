@@ -84,3 +84,26 @@ AllowedIPs = 10.8.0.5/32, 10.9.5.0/24
 PersistentKeepalive = 25
 EOF
 }
+
+# with_hosts FILE CMD...: run CMD with FILE as its /etc/hosts and a
+# resolver that asks only 127.0.0.1 (no server there inside a test
+# namespace), in a mount namespace of its own: the bind mounts are
+# private to it, the host's /etc/hosts is never touched.  Put
+# `ip netns exec NS` inside CMD, after this.
+with_hosts() {
+	local hosts=$1
+	shift
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$T/.resolv"
+	unshare -m --propagation private sh -c '
+		mount --bind "$1" /etc/hosts &&
+		mount --bind "$2" /etc/resolv.conf &&
+		shift 2 && exec "$@"' with_hosts "$hosts" "$T/.resolv" "$@"
+}
+
+# hs_age NS IF KEY: seconds since IF's latest handshake with peer KEY
+# (a large number when there was none)
+hs_age() {
+	local t
+	t=$(ip netns exec "$1" wg show "$2" latest-handshakes | awk -v k="$3" '$1 == k { print $2 }')
+	echo $(($(date +%s) - ${t:-0}))
+}
