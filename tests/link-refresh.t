@@ -17,13 +17,8 @@ KB=$(wg genkey) && PB=$(echo "$KB" | wg pubkey) ||
 netns_pair A L
 VL=$VETH_B
 netns_new B
-va=$(uniq_name va) vb=$(uniq_name vb)
-ip link add "$va" netns "$A" type veth peer name "$vb" netns "$B" ||
+veth_join "$A" "$B" 198.51.100.1/24 198.51.100.2/24 ||
 	{ echo "Bail out! veth"; exit 1; }
-ip -n "$A" addr add 198.51.100.1/24 dev "$va"
-ip -n "$B" addr add 198.51.100.2/24 dev "$vb"
-ip -n "$A" link set "$va" up
-ip -n "$B" link set "$vb" up
 IA=$(uniq_name ra) IL=$(uniq_name rl) IB=$(uniq_name rb)
 link_forget "$A" "$IA"
 link_forget "$L" "$IL"

@@ -16,13 +16,8 @@ KC=$(wg genkey) && PC=$(echo "$KC" | wg pubkey) ||
 	{ echo "Bail out! wg genkey"; exit 1; }
 netns_pair NA NB
 netns_new NC
-va=$(uniq_name va) vc=$(uniq_name vc)
-ip link add "$va" netns "$NA" type veth peer name "$vc" netns "$NC" ||
+veth_join "$NA" "$NC" 198.51.100.1/24 198.51.100.2/24 ||
 	{ echo "Bail out! veth"; exit 1; }
-ip -n "$NA" addr add 198.51.100.1/24 dev "$va"
-ip -n "$NC" addr add 198.51.100.2/24 dev "$vc"
-ip -n "$NA" link set "$va" up
-ip -n "$NC" link set "$vc" up
 ip -n "$NC" route add 192.0.2.1/32 via 198.51.100.1
 # what the relay box needs, and only that
 ip netns exec "$NA" sysctl -qw net.ipv4.ip_forward=1
