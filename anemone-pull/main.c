@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backup/engine.h"
+#include "backup/pull.h"
 #include "error.h"
 #include "human.h"
 #include "store/store_opts.h"
@@ -84,7 +84,7 @@ select_snapshot(struct repo *r, const char *spec, struct snapshot *s)
 		return fail("bad snapshot name '%.*s'", (int)len, spec);
 	memcpy(name, spec, len);
 	name[len] = '\0';
-	if (!name_valid(name))
+	if (!fmt_snap_name_valid(name))
 		return fail("bad snapshot name '%s'", name);
 	if (at != NULL) {
 		const char *id = at + 1;
@@ -218,7 +218,7 @@ main(int argc, char **argv)
 		char name[NAME_MAX_LEN + 1];
 		size_t len = strcspn(argv[1], "@");
 		snprintf(name, sizeof(name), "%.*s", (int)len, argv[1]);
-		if (len > NAME_MAX_LEN || !name_valid(name) ||
+		if (len > NAME_MAX_LEN || !fmt_snap_name_valid(name) ||
 		    (mode == 'l' && argv[1][len] != '\0'))
 			errx(2, "bad snapshot name '%.*s'", (int)len, argv[1]);
 	}
