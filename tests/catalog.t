@@ -11,6 +11,7 @@ require_cmd perl bsdtar setfattr
 newkey "$T/k"
 export ANEMONE_KEYFILE="$T/k"
 mktree "$T/tree"
+cd "$T" || exit 1
 
 # the streams: GNU tar in its own and in pax format, bsdtar (pax)
 tar -C "$T/tree" --sort=name --format=gnu -c . >gnu.tar
@@ -21,9 +22,9 @@ for s in gnu pax bsd; do
 	test_expect_success "$s: the catalogue lists what tar tv lists" "
 		anemone-push -q repo $s <$s.tar >/dev/null &&
 		anemone-pull -t repo $s >$s.tsv &&
-		tsv2tv <$s.tsv >got && tv <$s.tar >want &&
+		tsv2tv <$s.tsv >got && tv <$s.tar >want 2>/dev/null &&
 		test_cmp want got &&
-		test \$(wc -l <$s.tsv) -ge 19
+		test \$(wc -l <$s.tsv) -ge 18
 	"
 done
 
@@ -36,39 +37,56 @@ test_expect_success 'every member of every stream as a part restore' '
 '
 
 # part NAME PATH...: restore the members, extract them with GNU tar and
-# bsdtar, and compare with GNU tar extracting the same members from the
-# whole stream (names as the part lists them, no recursion)
+# bsdtar, and compare each member with the same member of the whole
+# stream extracted by GNU tar
 part() {
 	local s=$1
 	shift
-	rm -rf got got2 ref && mkdir got got2 ref &&
+	rm -rf x1 x2 && mkdir x1 x2 &&
 	anemone-pull repo "$s" "$@" >part.tar &&
 	tar -tf part.tar --quoting-style=literal >names &&
 	test -s names &&
-	tar -xf part.tar -C got &&
-	bsdtar -xf part.tar -C got2 &&
-	tar -xf "$s.tar" -C ref --no-recursion --verbatim-files-from -T names &&
-	same_tree ref got && same_tree ref got2
+	tar -xf part.tar -C x1 &&
+	same_members "full-$s" x1 &&
+	if [ -z "${NOBSD:-}" ]; then
+		LC_ALL=C.UTF-8 bsdtar -xf part.tar -C x2 &&
+		same_members "full-$s" x2
+	fi
 }
-# same_tree A B: names, types, modes, sizes, times, link counts, contents
-same_tree() {
-	(cd "$1" && find . -printf '%p %y %m %s %T@ %n %l\n' | sort) >"$T/ta" &&
-	(cd "$2" && find . -printf '%p %y %m %s %T@ %n %l\n' | sort) >"$T/tb" &&
-	test_cmp "$T/ta" "$T/tb" &&
-	diff -r --no-dereference "$1" "$2"
+# same_members A B: the members named in names, in both trees: types,
+# modes, sizes, times, device numbers, link targets, contents (not the
+# times of directories: GNU tar sets them in an order that depends on
+# which members follow, even among members it skips)
+same_members() {
+	members "$1" >"$T/ta" && members "$2" >"$T/tb" && test_cmp "$T/ta" "$T/tb"
 }
+members() {
+	(cd "$1" && while IFS= read -r n; do
+		if [ -d "$n" ] && [ ! -h "$n" ]; then stat -c '%n %F %a' "$n"
+		else stat -c '%n %F %a %s %Y %t,%T' "$n"; fi &&
+		if [ -h "$n" ]; then readlink "$n"; elif [ -f "$n" ]; then md5sum <"$n"; fi ||
+		return 1
+	done <"$T/names")
+}
+for s in gnu pax bsd; do
+	mkdir "full-$s" && tar -xf "$s.tar" -C "full-$s" 2>/dev/null
+done
 
 for s in gnu pax bsd; do
 	test_expect_success "$s: part restores extract as from the whole stream" "
-		part $s dir/a.txt &&
-		test \$(cat names) = ./dir/a.txt &&
+		part $s dir/b.txt &&
+		test \$(cat names) = ./dir/b.txt &&
 		part $s ./dir/sub &&
 		grep -q file-with-a-long-path.txt names &&
-		part $s 'dir/*.txt' &&
-		test \$(wc -l <names) = 2 &&
+		part $s 'dir/s*' &&
+		test \$(wc -l <names) = 5 &&
 		part $s dir/a.txt dir/hard dir/sym dir/longsym &&
+		test x1/dir/a.txt -ef x1/dir/hard && test x2/dir/a.txt -ef x2/dir/hard &&
 		part $s sparse fifo setuid &&
-		part $s \"\$(printf 'bad\\377name')\" \"caf\$(printf '\\303\\251')\"
+		part $s \"caf\$(printf '\\303\\251')\" &&
+		# bsdtar cannot extract a non-UTF-8 name from GNU tar pax
+		# headers (nor from the whole stream)
+		NOBSD=\$([ $s = pax ] && echo 1) part $s \"\$(printf 'bad\\377name')\"
 	"
 done
 
@@ -95,8 +113,8 @@ test_expect_success 'paths, snapshots and repositories keep their places' '
 	tar -tf part.tar >names && test "$(cat names)" = ./dir/a.txt &&
 	anemone-pull -t -r repo -- gnu dir/b.txt >list &&
 	test $(wc -l <list) = 1 &&
-	test_expect_code 1 anemone-pull -t repo dir/a.txt 2>err &&
-	echo "anemone-pull: repo: no snapshot named dir/a.txt" >expect &&
+	test_expect_code 2 anemone-pull -t repo dir/a.txt 2>err &&
+	echo "anemone-pull: bad snapshot name '"'"'dir/a.txt'"'"'" >expect &&
 	test_cmp expect err
 '
 
@@ -152,7 +170,7 @@ test_expect_success 'a tar stream cut at a member boundary is refused' '
 	test_expect_code 1 anemone-push -q repo cut < <(head -c 1024 one.tar) 2>err &&
 	echo "anemone-push: the tar archive ends at byte 1024 without its end-of-archive marker (cut short?); no snapshot written" >expect &&
 	test_cmp expect err &&
-	test_expect_code 1 anemone-pull -l repo cut &&
+	anemone-pull -l repo cut >list && test_cmp /dev/null list &&
 	anemone-push -q repo cut <one.tar >/dev/null &&
 	anemone-pull -t repo cut | cut -f8 >got && echo one >expect && test_cmp expect got
 '
