@@ -44,7 +44,7 @@ check_spec(const char *spec, int bare)
 	size_t len = strcspn(spec, "@");
 
 	snprintf(name, sizeof(name), "%.*s", (int)len, spec);
-	if (len > NAME_MAX_LEN || !name_valid(name) || (bare && spec[len]))
+	if (len > NAME_MAX_LEN || !fmt_snap_name_valid(name) || (bare && spec[len]))
 		errx(2, "bad snapshot name '%.*s'", (int)len, spec);
 }
 

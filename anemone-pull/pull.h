@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "backup/engine.h"
+#include "backup/pull.h"
 #include "backup/members.h"
 
 /* NAME[@ID] (ID: a unique prefix of a snapshot id) into S. */

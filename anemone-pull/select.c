@@ -54,7 +54,7 @@ select_snapshot(struct repo *r, const char *spec, struct snapshot *s)
 		return fail("bad snapshot name '%.*s'", (int)len, spec);
 	memcpy(name, spec, len);
 	name[len] = '\0';
-	if (!name_valid(name))
+	if (!fmt_snap_name_valid(name))
 		return fail("bad snapshot name '%s'", name);
 	if (at != NULL) {
 		const char *id = at + 1;

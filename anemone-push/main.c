@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backup/engine.h"
+#include "backup/push.h"
 #include "error.h"
 #include "human.h"
 #include "store/store_opts.h"
@@ -82,7 +82,7 @@ main(int argc, char **argv)
 		usage();
 	if (keyfile == NULL || *keyfile == '\0')
 		errx(2, "no key: use -k KEYFILE or set ANEMONE_KEYFILE");
-	if (!name_valid(argv[1]))
+	if (!fmt_snap_name_valid(argv[1]))
 		errx(2, "bad snapshot name '%s' (1-64 of A-Z a-z 0-9 . _ -, "
 		    "not starting with '.')", argv[1]);
 	tty = !quiet && isatty(2);
