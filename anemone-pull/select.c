@@ -2,6 +2,7 @@
  * Finding snapshots: the list (-l), and NAME[@ID] to one record.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -100,6 +101,7 @@ select_snapshot(struct repo *r, const char *spec, struct snapshot *s)
 	}
 	*s = v[found];
 	v[found].lists = NULL;
+	v[found].cat = NULL;
 	snapshots_free(v, n);
 	return 0;
 }

@@ -19,7 +19,7 @@
 
 /* The scan's source: job after job as the reader fills them. */
 static ssize_t
-cat_next(void *arg, const void **buf)
+scan_next(void *arg, const void **buf)
 {
 	struct push *p = arg;
 	struct job *j;
@@ -50,7 +50,7 @@ void *
 push_cataloguer(void *arg)
 {
 	struct push *p = arg;
-	struct tar_src src = { cat_next, p };
+	struct tar_src src = { scan_next, p };
 	char why[512];
 	int rc;
 
@@ -97,7 +97,6 @@ store_bytes(struct push *p, const uint8_t *c, size_t len, struct job *j,
 		}
 		memcpy(j->buf, c + pos, take);
 		j->data = j->buf;
-		j->len = take;
 		if (push_work_job(p, j, zc) < 0 || push_write_job(p, j, e) < 0)
 			return -1;
 		p->cat_chunks += j->n;
@@ -115,6 +114,11 @@ push_store_catalog(struct push *p, struct blob_entry *e)
 	size_t nstream = p->nlists, cap = p->caplists;
 	int rc = -1;
 
+	if (p->tar.status != TAR_COMPLETE) {
+		free(j);
+		ZSTD_freeCCtx(zc);
+		return 0;
+	}
 	if (j == NULL || zc == NULL || (j->buf = malloc(SEG_MAX)) == NULL ||
 	    (j->out = malloc(ZBOUND)) == NULL) {
 		fail("out of memory");
