@@ -8,6 +8,26 @@
 #include "error.h"
 #include "pull.h"
 
+/* Every object snapshot S uses: its stream's and its catalogue's. */
+static int
+verify(struct repo *r, const struct snapshot *s)
+{
+	struct catalog c;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	if (pull_stream(r, s, -1) < 0)
+		return -1;
+	if (!s->tar)
+		return 0;
+	if (pull_catalog(r, s, &buf, &len) < 0)
+		return -1;
+	rc = catalog_index(&c, buf, len);
+	catalog_free(&c);
+	return rc < 0 ? fail_ctx("snapshot %s: catalogue", s->name) : 0;
+}
+
 /* Verify: every record, and every object the selected ones use. */
 int
 check(struct repo *r, const char *spec)
@@ -20,7 +40,7 @@ check(struct repo *r, const char *spec)
 	if (spec != NULL && strchr(spec, '@') != NULL) {
 		if (select_snapshot(r, spec, &s) < 0)
 			return -1;
-		rc = pull_stream(r, &s, -1);
+		rc = verify(r, &s);
 		snapshot_free(&s);
 		return rc;
 	}
@@ -35,7 +55,7 @@ check(struct repo *r, const char *spec)
 			if (spec != NULL && strcmp(spec, s.name) == 0)
 				seen++;
 			if ((spec == NULL || strcmp(spec, s.name) == 0) &&
-			    pull_stream(r, &s, -1) < 0) {
+			    verify(r, &s) < 0) {
 				warnx("%s", lasterr());
 				bad = 1;
 			}

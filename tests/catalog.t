@@ -28,7 +28,8 @@ for s in gnu pax bsd; do
 	"
 done
 
-test_expect_success 'every member of every stream as a part restore' '
+test_expect_success 'every member of every stream as a part restore; -c' '
+	anemone-pull -c repo &&
 	for s in gnu pax bsd; do
 		anemone-pull repo $s . >part.tar &&
 		tar -tf part.tar >got && tar -tf $s.tar >want &&
