@@ -20,20 +20,20 @@
 #include <libssh/libssh.h>
 #include <sodium.h>
 
-#include "keygen.h"
+#include "error.h"
 #include "io.h"
+#include "keygen.h"
 
 static int
 create(const char *path, mode_t mode)
 {
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
+	fd = open_nofollow(path, O_WRONLY | O_CREAT | O_EXCL, mode);
 	if (fd < 0 && errno == EEXIST)
 		warnx("%s: already exists; not overwriting it", path);
 	else if (fd < 0)
-		warn("%s", path);
+		warnx("%s", lasterr());
 	return fd;
 }
 
