@@ -61,9 +61,8 @@ check(struct repo *r, const char *spec)
 			}
 			snapshot_free(&s);
 		}
-		free(names[i]);
 	}
-	free(names);
+	store_names_free(names, n);
 	if (bad)
 		return fail("%s: problems found", r->st->url);
 	if (spec != NULL && seen == 0)

@@ -73,9 +73,7 @@ select_snapshot(struct repo *r, const char *spec, struct snapshot *s)
 				snprintf(idhex, sizeof(idhex), "%s", names[i]);
 			}
 		}
-		for (i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
+		store_names_free(names, n);
 		if (hit == 0)
 			return fail("%s: no snapshot %s", r->st->url, spec);
 		if (hit > 1)
