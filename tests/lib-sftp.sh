@@ -22,12 +22,6 @@
 #   sshd_stop                  kill it (by PID) and wait
 #   sshd_sessions              PIDs of its per-connection children
 #   on_client CMD...           run CMD in the client namespace
-#   slow_link                  (in a test) both ends of the link at 8 Mbit/s
-#                              until the test ends: a 200 MiB transfer then
-#                              lasts minutes, so a fault injected while it
-#                              runs always finds it running
-#   server_sent_over N         the server has sent more than N bytes since
-#                              slow_link (a download is under way)
 #   known_host                 print the known_hosts line for the server
 
 require_root
@@ -104,19 +98,4 @@ sshd_stop() {
 	kill "$SSHD_PID" 2>/dev/null
 	wait "$SSHD_PID" 2>/dev/null
 	SSHD_PID=
-}
-
-slow_link() {
-	local q="root tbf rate 8mbit burst 32kb latency 400ms"
-	# shellcheck disable=SC2086
-	ip netns exec "$CL" tc qdisc add dev "$VETH_A" $q &&
-	ip netns exec "$SV" tc qdisc add dev "$VETH_B" $q || return 1
-	test_when_finished "ip netns exec '$CL' tc qdisc del dev '$VETH_A' root; ip netns exec '$SV' tc qdisc del dev '$VETH_B' root"
-}
-
-server_sent_over() {
-	local n
-	n=$(ip netns exec "$SV" tc -s qdisc show dev "$VETH_B" |
-	    awk '$1 == "Sent" { print $2; exit }')
-	[ "${n:-0}" -gt "$1" ]
 }
