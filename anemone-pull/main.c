@@ -1,198 +1,111 @@
 /*
- * anemone-pull: restore, list and verify snapshots.
- *	anemone-pull [-k keyfile] repository name[@id]     > stream
- *	anemone-pull -l [-k keyfile] repository [name]
- *	anemone-pull -c [-k keyfile] repository [name[@id]]
+ * anemone-pull: restore, list, compare and verify snapshots.
+ *	anemone-pull [-q] [opts] repository name[@id] [path ...]   > stream
+ *	anemone-pull -t [opts] repository name[@id] [path ...]
+ *	anemone-pull -d [opts] repository old[@id] new[@id] [path ...]
+ *	anemone-pull -H [opts] repository name path
+ *	anemone-pull -l [opts] repository [name]
+ *	anemone-pull -c [opts] repository [name[@id]]
+ * opts: -k keyfile, -i sshkey, -o option, -r repository.  Operands keep
+ * their places: the repository (unless -r gives it), then snapshots, then
+ * member paths, so no path is ever taken for a snapshot or a repository.
  */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "backup/pull.h"
 #include "error.h"
-#include "human.h"
+#include "pull.h"
 #include "store/store_opts.h"
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: anemone-pull [-k keyfile] [-i sshkey] [-o option] "
-	    "repository name[@id]\n"
-	    "       anemone-pull -l [-k keyfile] [-i sshkey] [-o option] "
-	    "repository [name]\n"
-	    "       anemone-pull -c [-k keyfile] [-i sshkey] [-o option] "
-	    "repository [name[@id]]\n");
+	    "usage: anemone-pull [-q] [opts] repository name[@id] [path ...]\n"
+	    "       anemone-pull -t [opts] repository name[@id] [path ...]\n"
+	    "       anemone-pull -d [opts] repository old[@id] new[@id] "
+	    "[path ...]\n"
+	    "       anemone-pull -H [opts] repository name path\n"
+	    "       anemone-pull -l [opts] repository [name]\n"
+	    "       anemone-pull -c [opts] repository [name[@id]]\n"
+	    "opts: [-k keyfile] [-i sshkey] [-o option] [-r repository] "
+	    "(with -r, leave the repository operand out)\n");
 	exit(2);
 }
 
+/* A snapshot operand: NAME, or NAME@ID unless BARE. */
 static void
-iso_time(char out[32], uint64_t ns)
+check_spec(const char *spec, int bare)
 {
-	time_t t = (time_t)(ns / 1000000000u);
-	struct tm tm;
+	char name[NAME_MAX_LEN + 1];
+	size_t len = strcspn(spec, "@");
 
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(name, sizeof(name), "%.*s", (int)len, spec);
+	if (len > NAME_MAX_LEN || !fmt_snap_name_valid(name) || (bare && spec[len]))
+		errx(2, "bad snapshot name '%.*s'", (int)len, spec);
+}
+
+/* How many snapshot operands each mode takes: minimum, maximum. */
+static void
+operands(int mode, int argc, char **argv)
+{
+	int lo = 1, hi = 1, i;
+
+	if (mode == 'l' || mode == 'c')
+		lo = 0;
+	if (mode == 'd')
+		lo = hi = 2;
+	if (argc < lo || (mode == 'H' && argc != 2) ||
+	    ((mode == 'l' || mode == 'c') && argc > 1))
+		usage();
+	for (i = 0; i < argc && i < hi; i++)
+		check_spec(argv[i], mode == 'l' || mode == 'H');
 }
 
 static int
-list(struct repo *r, const char *name)
+run(struct repo *r, int mode, int argc, char **argv, int progress)
 {
-	struct snapshot *v;
-	size_t n, i;
-	char id[2 * SNAP_ID_LEN + 1], t[32], sz[16];
-	int tty = isatty(1);
-
-	if (repo_snapshots(r, &v, &n) < 0)
+	if (mode == 'l')
+		return list_snapshots(r, argc ? argv[0] : NULL);
+	if (repo_load_index(r, 0, NULL, NULL) < 0)
 		return -1;
-	if (tty)
-		printf("%-16s  %-20s  %-20s  %10s\n", "ID", "NAME", "TIME", "SIZE");
-	for (i = 0; i < n; i++) {
-		if (name != NULL && strcmp(v[i].name, name) != 0)
-			continue;
-		hex_encode(id, v[i].snap_id, SNAP_ID_LEN);
-		iso_time(t, v[i].time_ns);
-		if (tty) {
-			human_size(sz, v[i].size);
-			printf("%-16s  %-20s  %-20s  %10s\n", id, v[i].name, t, sz);
-		} else {
-			printf("%s\t%s\t%s\t%llu\n", id, v[i].name, t,
-			    (unsigned long long)v[i].size);
-		}
+	switch (mode) {
+	case 'c':
+		return check(r, argc ? argv[0] : NULL);
+	case 't':
+		return show_members(r, argv[0], argv + 1, (size_t)argc - 1);
+	case 'd':
+		return show_diff(r, argv[0], argv[1], argv + 2, (size_t)argc - 2);
+	case 'H':
+		return show_history(r, argv[0], argv[1]);
+	default:
+		if (argc > 1)
+			return restore_part(r, argv[0], argv + 1,
+			    (size_t)argc - 1, progress);
+		return restore_all(r, argv[0], progress);
 	}
-	snapshots_free(v, n);
-	return 0;
-}
-
-/* Find NAME[@ID] (ID: a unique prefix of a snapshot id). */
-static int
-select_snapshot(struct repo *r, const char *spec, struct snapshot *s)
-{
-	char name[NAME_MAX_LEN + 1], idhex[2 * SNAP_ID_LEN + 1] = "";
-	const char *at = strchr(spec, '@');
-	struct snapshot *v;
-	char **names;
-	size_t n, i, len, hit = 0;
-	int rc, found = -1;
-
-	len = at ? (size_t)(at - spec) : strlen(spec);
-	if (len > NAME_MAX_LEN)
-		return fail("bad snapshot name '%.*s'", (int)len, spec);
-	memcpy(name, spec, len);
-	name[len] = '\0';
-	if (!fmt_snap_name_valid(name))
-		return fail("bad snapshot name '%s'", name);
-	if (at != NULL) {
-		const char *id = at + 1;
-		len = strlen(id);
-		if (len < 4 || len > 2 * SNAP_ID_LEN || strspn(id,
-		    "0123456789abcdef") != len)
-			return fail("bad snapshot id '%s' (4 to 16 lowercase hex "
-			    "digits)", id);
-		rc = store_list(r->st, "snapshots", &names, &n);
-		if (rc < 0 && rc != STORE_NOTFOUND)
-			return -1;
-		for (i = 0; i < n; i++) {
-			if (strncmp(names[i], id, len) == 0) {
-				hit++;
-				snprintf(idhex, sizeof(idhex), "%s", names[i]);
-			}
-		}
-		for (i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
-		if (hit == 0)
-			return fail("%s: no snapshot %s", r->st->url, spec);
-		if (hit > 1)
-			return fail("%s: snapshot id %s is ambiguous", r->st->url, id);
-		if (repo_load_snapshot(r, idhex, s) < 0)
-			return -1;
-		if (strcmp(s->name, name) != 0) {
-			fail("%s: snapshot %s is named %s, not %s", r->st->url,
-			    idhex, s->name, name);
-			snapshot_free(s);
-			return -1;
-		}
-		return 0;
-	}
-	if (repo_snapshots(r, &v, &n) < 0)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i].name, name) == 0)
-			found = (int)i;
-	if (found < 0) {
-		snapshots_free(v, n);
-		return fail("%s: no snapshot named %s", r->st->url, name);
-	}
-	*s = v[found];
-	v[found].lists = NULL;
-	snapshots_free(v, n);
-	return 0;
-}
-
-/* Verify: every record, and every object the selected ones use. */
-static int
-check(struct repo *r, const char *spec)
-{
-	struct snapshot s;
-	char **names;
-	size_t n, i, seen = 0;
-	int rc, bad = 0;
-
-	if (spec != NULL && strchr(spec, '@') != NULL) {
-		if (select_snapshot(r, spec, &s) < 0)
-			return -1;
-		rc = pull_stream(r, &s, -1);
-		snapshot_free(&s);
-		return rc;
-	}
-	rc = store_list(r->st, "snapshots", &names, &n);
-	if (rc < 0 && rc != STORE_NOTFOUND)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (repo_load_snapshot(r, names[i], &s) < 0) {
-			warnx("%s", lasterr());
-			bad = 1;
-		} else {
-			if (spec != NULL && strcmp(spec, s.name) == 0)
-				seen++;
-			if ((spec == NULL || strcmp(spec, s.name) == 0) &&
-			    pull_stream(r, &s, -1) < 0) {
-				warnx("%s", lasterr());
-				bad = 1;
-			}
-			snapshot_free(&s);
-		}
-		free(names[i]);
-	}
-	free(names);
-	if (bad)
-		return fail("%s: problems found", r->st->url);
-	if (spec != NULL && seen == 0)
-		return fail("%s: no snapshot named %s", r->st->url, spec);
-	return 0;
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *keyfile = getenv("ANEMONE_KEYFILE");
+	const char *keyfile = getenv("ANEMONE_KEYFILE"), *url = NULL;
 	struct store_opts so = { .timeout = STORE_TIMEOUT_DEFAULT };
-	struct snapshot s;
 	struct repo *r;
-	int c, mode = 0, created, rc;
+	int c, mode = 0, quiet = 0, created, rc;
 
-	while ((c = getopt(argc, argv, "clk:i:o:")) != -1) {
+	while ((c = getopt(argc, argv, "cdHlqtk:i:o:r:")) != -1) {
 		switch (c) {
-		case 'c':
-		case 'l':
+		case 'c': case 'd': case 'H': case 'l': case 't':
 			if (mode != 0 && mode != c)
 				usage();
 			mode = c;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'k':
 			keyfile = optarg;
@@ -204,44 +117,35 @@ main(int argc, char **argv)
 			if (store_opt_parse(&so, optarg) < 0)
 				errx(2, "%s", lasterr());
 			break;
+		case 'r':
+			if (url != NULL)
+				errx(2, "-r: one repository at a time");
+			url = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc > 2 || (mode == 0 && argc != 2))
-		usage();
+	if (url == NULL) {
+		if (argc < 1)
+			usage();
+		url = *argv++;
+		argc--;
+	}
+	operands(mode, argc, argv);
 	if (keyfile == NULL || *keyfile == '\0')
 		errx(2, "no key: use -k KEYFILE or set ANEMONE_KEYFILE");
-	if (argc == 2) {
-		char name[NAME_MAX_LEN + 1];
-		size_t len = strcspn(argv[1], "@");
-		snprintf(name, sizeof(name), "%.*s", (int)len, argv[1]);
-		if (len > NAME_MAX_LEN || !fmt_snap_name_valid(name) ||
-		    (mode == 'l' && argv[1][len] != '\0'))
-			errx(2, "bad snapshot name '%.*s'", (int)len, argv[1]);
-	}
 	if (mode == 0 && isatty(1))
 		errx(2, "refusing to write a snapshot to a terminal; redirect "
 		    "stdout");
-	if ((r = repo_open_opts(argv[0], keyfile, 0, &created, &so)) == NULL)
+	if ((r = repo_open_opts(url, keyfile, 0, &created, &so)) == NULL)
 		errx(1, "%s", lasterr());
-	if (mode == 'l') {
-		rc = list(r, argc == 2 ? argv[1] : NULL);
-	} else if (repo_load_index(r, 0, NULL, NULL) < 0) {
-		rc = -1;
-	} else if (mode == 'c') {
-		rc = check(r, argc == 2 ? argv[1] : NULL);
-	} else if ((rc = select_snapshot(r, argv[1], &s)) == 0) {
-		rc = pull_stream(r, &s, 1);
-		snapshot_free(&s);
-	}
-	if (rc < 0) {
-		repo_close(r);
-		errx(1, "%s", lasterr());
-	}
+	rc = run(r, mode, argc, argv, !quiet && mode == 0 && isatty(2));
 	repo_close(r);
+	if (rc < 0)
+		errx(1, "%s", lasterr());
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(1, "stdout");
 	return 0;

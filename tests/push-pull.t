@@ -120,7 +120,7 @@ test_expect_success 'usage errors exit 2' '
 	echo "usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] repository name" >expect &&
 	test_cmp expect err &&
 	test_expect_code 2 anemone-pull 2>err &&
-	test $(wc -l <err) = 3 &&
+	test $(wc -l <err) = 7 &&
 	test_expect_code 2 anemone-push repo .hidden <a 2>err
 '
 
