@@ -5,10 +5,12 @@
 . "$TOP/tests/lib-engine.sh"
 require_cmd perl
 
-newkey "$T/k"
-export ANEMONE_KEYFILE="$T/k"
-mkdata "$T/a" 20 3
-(cd "$T" && anemone-push -q good h <a >id && anemone-push -q other h <a >oid)
+test_setup 'setup: two repositories holding the same 20 MiB' '
+	newkey "$T/k" &&
+	export ANEMONE_KEYFILE="$T/k" &&
+	mkdata "$T/a" 20 3 &&
+	(cd "$T" && anemone-push -q good h <a >id && anemone-push -q other h <a >oid)
+'
 
 # fresh copy of the good repository in $T/r
 # a copy of the pristine repository, and no metadata cache (a cached copy
