@@ -743,15 +743,16 @@ sftp_get_many(void *be, const char *const *paths, size_t n, uint8_t **bufs,
 	if (many_names(st, paths, n, &full, &names) < 0 ||
 	    (c = conn_acquire(st)) == NULL)
 		goto out;
-	if (raw_ready(c) == 0) {
-		if (sftp_many(&c->raw, (const char *const *)full,
-		    (const char *const *)names, n, bufs, lens) == 0)
-			r = STORE_OK;
-		else if (atomic_load(&c->timedout) || !ssh_is_connected(c->ssh))
-			conn_fail(c, "read");
-		else
-			c->dead = 1;	/* replies left unread on the channel */
-	}
+	if (raw_ready(c) < 0)
+		conn_fail(c, "read");	/* name the peer, and a timeout */
+	else if (sftp_many(&c->raw, (const char *const *)full,
+	    (const char *const *)names, n, bufs, lens) == 0)
+		r = STORE_OK;
+	else if (atomic_load(&c->timedout) || !ssh_is_connected(c->ssh) ||
+	    !ssh_channel_is_open(c->raw.ch) || ssh_channel_is_eof(c->raw.ch))
+		conn_fail(c, "read");
+	else
+		c->dead = 1;	/* replies left unread on the channel */
 	conn_release(st, c);
 out:
 	strv_free(full, n);
