@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "backup/engine.h"
+#include "backup/state.h"
 #include "error.h"
 #include "human.h"
 #include "store/store_opts.h"
@@ -31,6 +32,29 @@ usage(void)
 	fprintf(stderr, "usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] "
 	    "repository name\n");
 	exit(2);
+}
+
+/* Remember the new snapshot ID in this client's state file (rollback
+ * detection, docs/STATE.md); a failure only warns: the push is done. */
+static void
+remember(struct repo *r, const char *id)
+{
+	struct state_snap sn;
+	struct snapshot s;
+	char *path;
+
+	if (repo_load_snapshot(r, id, &s) < 0 || state_path(r->repo_id,
+	    &path) < 0) {
+		warnx("warning: %s; rollback detection will not know "
+		    "snapshot %s", lasterr(), id);
+		return;
+	}
+	state_snap_from(&sn, &s);
+	snapshot_free(&s);
+	if (state_update(path, r->repo_id, &sn, 1, NULL, 0) < 0)
+		warnx("warning: %s; rollback detection will not know "
+		    "snapshot %s", lasterr(), id);
+	free(path);
 }
 
 static void
@@ -99,6 +123,7 @@ main(int argc, char **argv)
 		repo_close(r);
 		errx(1, "%s", lasterr());
 	}
+	remember(r, id);
 	repo_close(r);
 	dt = now() - t0;
 	if (tty)

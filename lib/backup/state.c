@@ -326,6 +326,11 @@ explain(const char *url, const struct state_snap *k,
 		    r->name, t2, tail);
 		return;
 	}
+	if (v == NULL) {
+		fail("%s: snapshot %s@%s of %s, which this client saw, is "
+		    "missing%s", url, k->name, id, t, tail);
+		return;
+	}
 	if ((nw = newest(v, n, k->name)) == NULL) {
 		fail("%s: snapshot %s@%s of %s, which this client saw, is "
 		    "missing, and the repository shows no %s at all%s", url,

@@ -70,8 +70,9 @@ int state_update(const char *path, const uint8_t repo_id[REPO_ID_LEN],
  * it.  Every remembered snapshot must still be listed and, where its
  * record was read, have the same name and time.  Returns how many do
  * not (0: all well), their ids in *BAD (malloc'd, may be NULL when 0);
- * for the first, lasterr names it and the newest snapshot of its name
- * the repository shows.  -1 on a memory error.
+ * for the newest of them, lasterr names it and the newest snapshot of
+ * its name among V (V NULL: the records are unknown, only the listing is
+ * compared).  -1 on a memory error.
  */
 long state_check(const struct state *st, const char *url,
     const uint8_t (*ids)[SNAP_ID_LEN], size_t nids,

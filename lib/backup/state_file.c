@@ -91,8 +91,8 @@ state_load(const char *path, const uint8_t repo_id[REPO_ID_LEN],
 	memset(st, 0, sizeof(*st));
 	memcpy(st->repo_id, repo_id, REPO_ID_LEN);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return 0;
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;	/* never written: a new machine */
 	if (fd < 0)
 		return fail_errno("%s", path);
 	rc = slurp(fd, path, &buf, &n);

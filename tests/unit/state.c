@@ -172,6 +172,15 @@ test_check(void)
 	ok(n == 0 && bad == NULL, "listed, record unread: no verdict");
 	state_free(&st);
 
+	parse(HEAD "4444444444444444 1764790000000000000 laptop\n", &st);
+	n = state_check(&st, "repo", (const uint8_t (*)[SNAP_ID_LEN])ids, 3,
+	    NULL, 0, &bad);
+	ok(n == 1 && strcmp(lasterr(), "repo: snapshot laptop@4444444444444444 "
+	    "of 2025-12-03T19:26:40Z, which this client saw, is missing") == 0,
+	    "records unknown: the listing alone: %s", lasterr());
+	free(bad);
+	state_free(&st);
+
 	parse(HEAD "1111111111111111 1764700000000000000 laptop\n", &st);
 	n = state_check(&st, "repo", (const uint8_t (*)[SNAP_ID_LEN])ids, 3,
 	    v, 3, &bad);
