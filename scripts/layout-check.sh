@@ -21,29 +21,27 @@ allowed() {
 }
 
 deps() {
-	bad=0
-	for f in lib/*.[ch] lib/*/*.[ch]; do
+	# one awk pass over every file: FILE LINE HEADER for each project include
+	# shellcheck disable=SC2046
+	awk '/^#include "/ { h = $2; gsub(/"/, "", h); print FILENAME, FNR, h }' \
+	    lib/*.[ch] lib/*/*.[ch] >"${TMPDIR:-/tmp}/layout.$$"
+	out=$(while read -r f n h; do
 		d=$(dirname "${f#lib/}")
 		ok=$(allowed "$d")
 		if [ "$ok" = unknown ]; then
 			echo "$f: folder lib/$d has no rule in scripts/layout-check.sh"
-			bad=1
 			continue
 		fi
-		grep -n '^#include "' "$f" | while IFS= read -r line; do
-			h=${line#*\"}; h=${h%%\"*}
-			case $h in */*) hd=${h%%/*} ;; *) hd=. ;; esac
-			case " $ok " in
-			*" $hd "*) ;;
-			*) echo "$f:${line%%:*}: lib/$d must not include \"$h\"" ;;
-			esac
-			# a header must exist where the path says
-			[ -e "lib/$h" ] || echo "$f:${line%%:*}: \"$h\" is not lib/$h"
-		done
-	done >"${TMPDIR:-/tmp}/layout.$$"
-	out=$(cat "${TMPDIR:-/tmp}/layout.$$"); rm -f "${TMPDIR:-/tmp}/layout.$$"
-	[ -z "$out" ] || { echo "$out"; bad=1; }
-	return $bad
+		case $h in */*) hd=${h%%/*} ;; *) hd=. ;; esac
+		case " $ok " in
+		*" $hd "*) ;;
+		*) echo "$f:$n: lib/$d must not include \"$h\"" ;;
+		esac
+		# a header must exist where the path says
+		[ -e "lib/$h" ] || echo "$f:$n: \"$h\" is not lib/$h"
+	done <"${TMPDIR:-/tmp}/layout.$$")
+	rm -f "${TMPDIR:-/tmp}/layout.$$"
+	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 
 # A function starts at a line "name(" in column 0 after its type line and
@@ -57,7 +55,18 @@ long() {
 	/^[A-Za-z_][A-Za-z0-9_]*\(/ && !infn { name = $0; sub(/\(.*/, "", name); start = FNR; infn = 1; next }
 	infn && /^}/ { n = FNR - start + 1; if (n > max) printf "%s:%d: %s is %d lines\n", FILENAME, start, name, n; infn = 0 }
 	' $files | sort >"${TMPDIR:-/tmp}/layout.$$"
-	out=$(cat "${TMPDIR:-/tmp}/layout.$$"); rm -f "${TMPDIR:-/tmp}/layout.$$"
+	# scripts/long-functions.todo: "FILE FUNCTION" lines still to be cut,
+	# while issue 11 is under way; the list must only shrink.
+	todo=scripts/long-functions.todo
+	out=$(while IFS= read -r l; do
+		f=${l%%:*}; fn=${l#*: }; fn=${fn%% is *}
+		grep -qx "$f $fn" "$todo" 2>/dev/null || echo "$l"
+	done <"${TMPDIR:-/tmp}/layout.$$"
+	while read -r f fn; do
+		grep -q "^$f:[0-9]*: $fn is " "${TMPDIR:-/tmp}/layout.$$" ||
+			echo "$todo: $f $fn is short now: remove the line"
+	done <"$todo")
+	rm -f "${TMPDIR:-/tmp}/layout.$$"
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 

@@ -867,20 +867,17 @@ out:
 	return rc;
 }
 
+/*
+ * The interface mapping of a per-node file into SELF (numbers) and
+ * *ADDRS; *PK and *PKF are its inline key and key file, if any.
+ */
 static int
-load_pernode(struct ctx *c, const struct ynode *root)
+load_iface(struct ctx *c, const struct ynode *root, struct ent *self,
+    struct pfx **addrs, size_t *n_addrs, const struct ynode **pk,
+    const struct ynode **pkf)
 {
-	const struct ynode *iface, *n, *pk, *pkf, *peers;
-	struct ent self;
-	struct pfx *addrs = NULL;
-	size_t n_addrs = 0, i;
-	int rc = -1;
+	const struct ynode *iface, *n;
 
-	memset(&self, 0, sizeof(self));
-	c->what = "peer";
-	if (c->o->node != NULL)
-		return fail("%s: a node name was given, but this is a "
-		    "per-node file (it has no \"nodes\" list)", c->file);
 	if ((iface = need(c, root, "interface", "top level")) == NULL)
 		return -1;
 	if (iface->type != YNODE_MAP)
@@ -889,82 +886,119 @@ load_pernode(struct ctx *c, const struct ynode *root)
 	if (check_keys(c, iface, iface_keys, "interface") < 0)
 		return -1;
 	if ((n = need(c, iface, "address", "interface")) == NULL ||
-	    get_prefixes(c, "address", n, ADDRESS, &addrs, &n_addrs) < 0)
+	    get_prefixes(c, "address", n, ADDRESS, addrs, n_addrs) < 0)
 		return -1;
-	if (get_iface_numbers(c, iface, &self) < 0 ||
-	    check_mtu(c, &self, addrs, n_addrs) < 0)
-		goto out;
-	pk = ytree_get(iface, "private_key");
-	pkf = ytree_get(iface, "private_key_file");
-	if (pk != NULL && pkf != NULL) {
-		err_at(c, pk, "private_key: give private_key_file or "
+	if (get_iface_numbers(c, iface, self) < 0 ||
+	    check_mtu(c, self, *addrs, *n_addrs) < 0)
+		return -1;
+	*pk = ytree_get(iface, "private_key");
+	*pkf = ytree_get(iface, "private_key_file");
+	if (*pk != NULL && *pkf != NULL)
+		return err_at(c, *pk, "private_key: give private_key_file or "
 		    "private_key, not both");
-		goto out;
-	}
-	if (pk == NULL && pkf == NULL && c->o->key_file == NULL) {
-		err_at(c, iface, "interface: missing required key "
+	if (*pk == NULL && *pkf == NULL && c->o->key_file == NULL)
+		return err_at(c, iface, "interface: missing required key "
 		    "\"private_key_file\"");
-		goto out;
-	}
+	return 0;
+}
 
-	/* peers, then checks across them, then files */
-	if ((peers = ytree_get(root, "peers")) != NULL && !is_null(peers)) {
-		if (peers->type != YNODE_SEQ) {
-			err_at(c, peers, "peers: expected a list, got %s",
-			    type_name(peers));
-			goto out;
-		}
-		if ((c->ents = calloc(peers->n ? peers->n : 1,
-		    sizeof(*c->ents))) == NULL) {
-			fail_errno("calloc");
-			goto out;
-		}
-		for (i = 0; i < peers->n; i++) {
-			c->n_ents++;
-			if (load_peer(c, peers->kids[i], &c->ents[i]) < 0)
-				goto out;
-		}
+/* The "peers" list (absent or empty: none) into c->ents. */
+static int
+load_peers(struct ctx *c, const struct ynode *root)
+{
+	const struct ynode *peers = ytree_get(root, "peers");
+	size_t i;
+
+	if (peers == NULL || is_null(peers))
+		return 0;
+	if (peers->type != YNODE_SEQ)
+		return err_at(c, peers, "peers: expected a list, got %s",
+		    type_name(peers));
+	if ((c->ents = calloc(peers->n ? peers->n : 1,
+	    sizeof(*c->ents))) == NULL)
+		return fail_errno("calloc");
+	for (i = 0; i < peers->n; i++) {
+		c->n_ents++;
+		if (load_peer(c, peers->kids[i], &c->ents[i]) < 0)
+			return -1;
 	}
-	if (check_entries(c) < 0)
-		goto out;
-	if (load_private_key(c, pkf, pk) < 0)
-		goto out;
+	return 0;
+}
+
+/* No peer may hold the key of this node (known once the key is). */
+static int
+check_not_self(struct ctx *c)
+{
+	size_t i;
+
 	for (i = 0; i < c->n_ents; i++)
-		if (memcmp(c->ents[i].pub, c->dev->public_key, KEY_LEN) == 0) {
-			err_at(c, c->ents[i].key_at, "public_key: peer \"%s\" "
-			    "has this node's own public key", c->ents[i].name);
-			goto out;
-		}
+		if (memcmp(c->ents[i].pub, c->dev->public_key, KEY_LEN) == 0)
+			return err_at(c, c->ents[i].key_at, "public_key: peer "
+			    "\"%s\" has this node's own public key",
+			    c->ents[i].name);
+	return 0;
+}
 
+/* The preshared key of peer E, from its file or inline, into P. */
+static int
+set_psk(struct ctx *c, const struct ent *e, struct wg_peer *p)
+{
+	if ((p->preshared_key = wgdev_secret(c->dev)) == NULL)
+		return -1;
+	p->flags |= WGPEER_HAS_PSK;
+	if (e->psk_file_at != NULL)
+		return key_file_at(c, "preshared_key_file", e->psk_file_at,
+		    p->preshared_key);
+	if (get_secret(c, "preshared_key", e->psk_at, p->preshared_key) < 0)
+		return -1;
+	warn_at(c, e->psk_at, "preshared_key: a secret in the YAML file; "
+	    "prefer preshared_key_file");
+	return 0;
+}
+
+/* Every peer of the per-node form onto the device, in file order. */
+static int
+add_pernode_peers(struct ctx *c)
+{
+	struct wg_peer *p;
+	size_t i;
+
+	for (i = 0; i < c->n_ents; i++) {
+		const struct ent *e = &c->ents[i];
+
+		if ((p = add_peer(c, e, e->keepalive, e->has_keepalive)) == NULL)
+			return -1;
+		if ((e->psk_file_at != NULL || e->psk_at != NULL) &&
+		    set_psk(c, e, p) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Interface, peers, checks across them, then the key files they name. */
+static int
+load_pernode(struct ctx *c, const struct ynode *root)
+{
+	const struct ynode *pk = NULL, *pkf = NULL;
+	struct ent self;
+	struct pfx *addrs = NULL;
+	size_t n_addrs = 0;
+	int rc = -1;
+
+	memset(&self, 0, sizeof(self));
+	c->what = "peer";
+	if (c->o->node != NULL)
+		return fail("%s: a node name was given, but this is a "
+		    "per-node file (it has no \"nodes\" list)", c->file);
+	if (load_iface(c, root, &self, &addrs, &n_addrs, &pk, &pkf) < 0 ||
+	    load_peers(c, root) < 0 || check_entries(c) < 0 ||
+	    load_private_key(c, pkf, pk) < 0 || check_not_self(c) < 0)
+		goto out;
 	set_iface_numbers(c->dev, &self);
 	if ((c->dev->addresses = plain_prefixes(addrs, n_addrs)) == NULL)
 		goto out;
 	c->dev->n_addresses = n_addrs;
-	for (i = 0; i < c->n_ents; i++) {
-		struct ent *e = &c->ents[i];
-		struct wg_peer *p = add_peer(c, e, e->keepalive,
-		    e->has_keepalive);
-
-		if (p == NULL)
-			goto out;
-		if (e->psk_file_at == NULL && e->psk_at == NULL)
-			continue;
-		if ((p->preshared_key = wgdev_secret(c->dev)) == NULL)
-			goto out;
-		p->flags |= WGPEER_HAS_PSK;
-		if (e->psk_file_at != NULL) {
-			if (key_file_at(c, "preshared_key_file",
-			    e->psk_file_at, p->preshared_key) < 0)
-				goto out;
-		} else {
-			if (get_secret(c, "preshared_key", e->psk_at,
-			    p->preshared_key) < 0)
-				goto out;
-			warn_at(c, e->psk_at, "preshared_key: a secret in the "
-			    "YAML file; prefer preshared_key_file");
-		}
-	}
-	rc = 0;
+	rc = add_pernode_peers(c);
 out:
 	free(addrs);
 	return rc;
