@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backup/engine.h"
+#include "backup/pull.h"
 #include "error.h"
 #include "guard.h"
 #include "human.h"
@@ -137,7 +137,7 @@ select_snapshot(struct repo *r, const char *spec, struct snapshot *v,
 		return fail("bad snapshot name '%.*s'", (int)len, spec);
 	memcpy(name, spec, len);
 	name[len] = '\0';
-	if (!name_valid(name))
+	if (!fmt_snap_name_valid(name))
 		return fail("bad snapshot name '%s'", name);
 	if (at != NULL)
 		return select_by_id(r, name, at + 1, s);
@@ -292,7 +292,7 @@ main(int argc, char **argv)
 		char name[NAME_MAX_LEN + 1];
 		size_t len = strcspn(a.spec, "@");
 		snprintf(name, sizeof(name), "%.*s", (int)len, a.spec);
-		if (len > NAME_MAX_LEN || !name_valid(name) ||
+		if (len > NAME_MAX_LEN || !fmt_snap_name_valid(name) ||
 		    (a.mode == 'l' && a.spec[len] != '\0'))
 			errx(2, "bad snapshot name '%.*s'", (int)len, a.spec);
 	}

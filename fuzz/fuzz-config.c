@@ -11,6 +11,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct repo_config c;
 
-	config_parse(data, size, &c);
+	fmt_config_dec(data, size, &c);
 	return 0;
 }

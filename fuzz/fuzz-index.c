@@ -24,6 +24,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	size_t n = 0;
 
-	index_parse(data, size, entry, &n);
+	fmt_index_dec(data, size, entry, &n);
 	return 0;
 }

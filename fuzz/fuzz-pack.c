@@ -20,10 +20,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n, i, sum = 0;
 
 	if (size >= PACK_TRAILER)
-		pack_trailer_parse(data + size - PACK_TRAILER, size, &hlen, &hoff);
+		fmt_pack_trailer_dec(data + size - PACK_TRAILER, size, &hlen, &hoff);
 	if (size < 4)
 		return 0;
-	if (pack_header_parse(data + 4, size - 4, le32dec(data), &e, &n) == 0) {
+	if (fmt_pack_header_dec(data + 4, size - 4, le32dec(data), &e, &n) == 0) {
 		for (i = 0; i < n; i++) {
 			/* every member lies inside its segment, inside the area */
 			if ((uint64_t)e[i].member_off + e[i].raw_len > e[i].seg_raw ||

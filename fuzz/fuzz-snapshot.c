@@ -20,11 +20,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	uint32_t cnt;
 
-	snap_outer_parse(data, size, &h);
-	list_parse(data, size, &cnt);
-	if (snap_body_parse(data, size, &s) == 0) {
+	fmt_snap_head_dec(data, size, &h);
+	fmt_list_dec(data, size, &cnt);
+	if (fmt_snap_body_dec(data, size, &s) == 0) {
 		/* what parses builds back to the same bytes */
-		if (snap_body_build(&s, &body, &n) == 0) {
+		if (fmt_snap_body_enc(&s, &body, &n) == 0) {
 			if (n != size || memcmp(body, data, n) != 0)
 				abort();
 			free(body);

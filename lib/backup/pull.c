@@ -15,7 +15,8 @@
 
 #include <zstd.h>
 
-#include "backup/engine.h"
+#include "backup/pull.h"
+#include "backup/ring.h"
 #include "error.h"
 #include "io.h"
 
@@ -27,10 +28,7 @@
 #define GAP_MAX		(64u << 10)
 #define SEG_IN_MAX	(SEG_MAX + SEG_MAX / 64 + 4096)
 
-enum { B_FREE, B_FILLED, B_BUSY, B_DONE };
-
 struct batch {
-	int state;
 	uint32_t pack;
 	uint64_t lo, hi;	/* range of the pack in IN */
 	size_t n, outlen;
@@ -45,12 +43,10 @@ struct pull {
 	char what[128];		/* "snapshot NAME@ID" */
 	int fd;
 	pthread_mutex_t mu;
-	pthread_cond_t cv_main, cv_worker, cv_writer;
-	struct batch ring[PRING];
-	uint64_t next_seq, next_work, next_write;
-	int eof, failed;
+	struct ring ring;	/* of batches */
+	struct batch batches[PRING];
+	int failed;
 	char err[1024];
-	uint64_t written;
 };
 
 static void
@@ -60,9 +56,7 @@ set_failed(struct pull *p)
 		snprintf(p->err, sizeof(p->err), "%s", lasterr());
 		p->failed = 1;
 	}
-	pthread_cond_broadcast(&p->cv_main);
-	pthread_cond_broadcast(&p->cv_worker);
-	pthread_cond_broadcast(&p->cv_writer);
+	ring_wake(&p->ring);
 }
 
 static void
@@ -71,73 +65,69 @@ blob_name(char out[2 * BLOB_ID_LEN + 1], const uint8_t id[BLOB_ID_LEN])
 	hex_encode(out, id, BLOB_ID_LEN);
 }
 
+/*
+ * Fetch batch B with one ranged read and open its blobs into B->out:
+ * authenticate and decompress each segment once, check ids when
+ * verifying.  0 or -1 with lasterr naming the blob.
+ */
+static int
+open_batch(struct pull *p, struct batch *b, ZSTD_DCtx *zd, uint8_t *seg,
+    uint8_t *scratch)
+{
+	char bn[2 * BLOB_ID_LEN + 1], pn[80];
+	struct blob_entry *e;
+	size_t i, o;
+	int64_t cached = -1;
+
+	pack_path(pn, p->r->packs[b->pack]);
+	if (store_get(p->r->st, pn, b->lo, b->in, b->hi - b->lo) < 0) {
+		blob_name(bn, b->e[0].id);
+		return fail_ctx("%s: blob %s", p->what, bn);
+	}
+	for (i = 0, o = 0; i < b->n; i++) {
+		e = &b->e[i];
+		if (cached != (int64_t)e->seg_off &&
+		    repo_open_segment(p->r, zd, p->r->packs[b->pack], e,
+		    b->in + (e->seg_off - b->lo), seg, scratch) < 0)
+			goto bad;
+		cached = e->seg_off;
+		/* the segment is authenticated where the (authenticated)
+		 * index says the blob is; verify also recomputes ids */
+		if (p->fd < 0 && repo_check_blob(p->r, e, seg + e->member_off) < 0)
+			goto bad;
+		memcpy(b->out + o, seg + e->member_off, e->raw_len);
+		o += e->raw_len;
+	}
+	b->outlen = o;
+	return 0;
+bad:
+	b->outlen = o;
+	blob_name(bn, e->id);
+	return fail_ctx("%s: blob %s in %s/%s", p->what, bn, p->r->st->url, pn);
+}
+
 static void *
 worker(void *arg)
 {
 	struct pull *p = arg;
 	ZSTD_DCtx *zd = ZSTD_createDCtx();
 	uint8_t *scratch = malloc(SEG_IN_MAX), *seg = malloc(SEG_MAX);
-	char bn[2 * BLOB_ID_LEN + 1], pn[80];
-	struct batch *b;
-	struct blob_entry *e;
-	size_t i, o;
-	int64_t cached;
-	int bad = 0;
+	int slot, rc;
 
 	pthread_mutex_lock(&p->mu);
 	if (zd == NULL || scratch == NULL || seg == NULL) {
 		fail("out of memory");
 		set_failed(p);
 	}
-	for (;;) {
-		while (!p->failed && p->next_work == p->next_seq && !p->eof)
-			pthread_cond_wait(&p->cv_worker, &p->mu);
-		if (p->failed || p->next_work == p->next_seq)
-			break;
-		b = &p->ring[p->next_work++ % PRING];
-		b->state = B_BUSY;
+	while ((slot = ring_take(&p->ring)) >= 0) {
 		pthread_mutex_unlock(&p->mu);
-		pack_path(pn, p->r->packs[b->pack]);
-		if (store_get(p->r->st, pn, b->lo, b->in, b->hi - b->lo) < 0) {
-			blob_name(bn, b->e[0].id);
-			fail_ctx("%s: blob %s", p->what, bn);
-			pthread_mutex_lock(&p->mu);
-			set_failed(p);
-			break;
-		}
-		cached = -1;
-		for (i = 0, o = 0; i < b->n; i++) {
-			e = &b->e[i];
-			if (cached != (int64_t)e->seg_off &&
-			    repo_open_segment(p->r, zd, p->r->packs[b->pack], e,
-			    b->in + (e->seg_off - b->lo), seg, scratch) < 0) {
-				bad = 1;
-				break;
-			}
-			cached = e->seg_off;
-			/* the segment is authenticated where the (authenticated)
-			 * index says the blob is; verify also recomputes ids */
-			if (p->fd < 0 &&
-			    repo_check_blob(p->r, e, seg + e->member_off) < 0) {
-				bad = 1;
-				break;
-			}
-			memcpy(b->out + o, seg + e->member_off, e->raw_len);
-			o += e->raw_len;
-		}
-		if (bad) {
-			blob_name(bn, e->id);
-			fail_ctx("%s: blob %s in %s/%s", p->what, bn,
-			    p->r->st->url, pn);
-		}
-		b->outlen = o;
+		rc = open_batch(p, &p->batches[slot], zd, seg, scratch);
 		pthread_mutex_lock(&p->mu);
-		if (bad) {
+		if (rc < 0) {
 			set_failed(p);
 			break;
 		}
-		b->state = B_DONE;
-		pthread_cond_signal(&p->cv_writer);
+		ring_finish(&p->ring, slot);
 	}
 	pthread_mutex_unlock(&p->mu);
 	ZSTD_freeDCtx(zd);
@@ -151,16 +141,11 @@ writer(void *arg)
 {
 	struct pull *p = arg;
 	struct batch *b;
-	int rc;
+	int slot, rc;
 
 	pthread_mutex_lock(&p->mu);
-	for (;;) {
-		b = &p->ring[p->next_write % PRING];
-		while (!p->failed && !(p->next_write < p->next_seq &&
-		    b->state == B_DONE) && !(p->eof && p->next_write == p->next_seq))
-			pthread_cond_wait(&p->cv_writer, &p->mu);
-		if (p->failed || p->next_write == p->next_seq)
-			break;
+	while ((slot = ring_next_out(&p->ring)) >= 0) {
+		b = &p->batches[slot];
 		pthread_mutex_unlock(&p->mu);
 		rc = p->fd >= 0 && write_all(p->fd, b->out, b->outlen) < 0 ?
 		    fail_errno("writing the output") : 0;
@@ -169,10 +154,7 @@ writer(void *arg)
 			set_failed(p);
 			break;
 		}
-		p->written += b->outlen;
-		b->state = B_FREE;
-		p->next_write++;
-		pthread_cond_signal(&p->cv_main);
+		ring_release(&p->ring);
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -191,15 +173,12 @@ static int
 dispatch(struct fetch *f)
 {
 	struct pull *p = f->p;
-	struct batch *b = f->cur;
 
-	if (b == NULL)
+	if (f->cur == NULL)
 		return 0;
 	f->cur = NULL;
 	pthread_mutex_lock(&p->mu);
-	b->state = B_FILLED;
-	p->next_seq++;
-	pthread_cond_signal(&p->cv_worker);
+	ring_put(&p->ring);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
@@ -211,6 +190,7 @@ add_blob(struct fetch *f, const struct ix_slot *s)
 	struct batch *b = f->cur;
 	const struct blob_entry *e = &s->e;
 	uint64_t lo = e->seg_off, hi = (uint64_t)e->seg_off + e->seg_sealed;
+	int slot;
 
 	if (b != NULL) {
 		if (s->pack != b->pack ||
@@ -225,14 +205,11 @@ add_blob(struct fetch *f, const struct ix_slot *s)
 	}
 	if (b == NULL) {
 		pthread_mutex_lock(&p->mu);
-		while (!p->failed && p->next_seq - p->next_write >= PRING)
-			pthread_cond_wait(&p->cv_main, &p->mu);
-		if (p->failed) {
-			pthread_mutex_unlock(&p->mu);
-			return -1;
-		}
-		b = &p->ring[p->next_seq % PRING];
+		slot = ring_wait_free(&p->ring, p->ring.put);
 		pthread_mutex_unlock(&p->mu);
+		if (slot < 0)
+			return -1;
+		b = &p->batches[slot];
 		b->pack = s->pack;
 		b->lo = lo;
 		b->hi = hi;
@@ -275,6 +252,38 @@ read_list(struct pull *p, const struct list_ref *lr, uint8_t *out,
 	return 0;
 }
 
+/* Plan the blobs of one checked chunk list LIST of CNT entries. */
+static int
+fetch_list(struct fetch *f, const uint8_t *list, uint32_t cnt,
+    uint64_t *chunks, uint64_t *bytes)
+{
+	struct pull *p = f->p;
+	struct ix_slot slot;
+	char bn[2 * BLOB_ID_LEN + 1];
+	const uint8_t *id;
+	uint32_t j, len;
+
+	for (j = 0; j < cnt; j++) {
+		fmt_list_entry_dec(list, j, &id, &len);
+		if (repo_lookup(p->r, id, &slot) < 0 || slot.pack == PACK_NONE) {
+			blob_name(bn, id);
+			return fail("%s: blob %s: missing (no index names it)",
+			    p->what, bn);
+		}
+		if (slot.e.kind != KIND_DATA || slot.e.raw_len != len) {
+			blob_name(bn, id);
+			return fail("%s: blob %s: the index disagrees with the "
+			    "chunk list", p->what, bn);
+		}
+		if (add_blob(f, &slot) < 0)
+			return -1;
+		(*chunks)++;
+		*bytes += len;
+	}
+	return 0;
+}
+
+/* The caller's thread: read each chunk list, plan its blobs in order. */
 static int
 fetch_all(struct pull *p)
 {
@@ -282,11 +291,9 @@ fetch_all(struct pull *p)
 	const struct snapshot *s = p->s;
 	uint8_t *list, *in, *scratch;
 	ZSTD_DCtx *zd;
-	struct ix_slot slot;
 	char bn[2 * BLOB_ID_LEN + 1];
 	uint64_t chunks = 0, bytes = 0;
-	uint32_t i, j, cnt, len;
-	const uint8_t *ent;
+	uint32_t i, cnt;
 	int rc = -1;
 
 	list = malloc(SEG_MAX);
@@ -300,32 +307,13 @@ fetch_all(struct pull *p)
 	for (i = 0; i < s->nlists; i++) {
 		if (read_list(p, &s->lists[i], list, in, scratch, zd) < 0)
 			goto out;
-		if (list_parse(list, s->lists[i].raw_len, &cnt) < 0) {
+		if (fmt_list_dec(list, s->lists[i].raw_len, &cnt) < 0) {
 			blob_name(bn, s->lists[i].id);
 			fail_ctx("%s: chunk list %s", p->what, bn);
 			goto out;
 		}
-		for (j = 0; j < cnt; j++) {
-			ent = list + 4 + (size_t)j * LISTENT_LEN;
-			len = le32dec(ent + BLOB_ID_LEN);
-			if (repo_lookup(p->r, ent, &slot) < 0 ||
-			    slot.pack == PACK_NONE) {
-				blob_name(bn, ent);
-				fail("%s: blob %s: missing (no index names it)",
-				    p->what, bn);
-				goto out;
-			}
-			if (slot.e.kind != KIND_DATA || slot.e.raw_len != len) {
-				blob_name(bn, ent);
-				fail("%s: blob %s: the index disagrees with the "
-				    "chunk list", p->what, bn);
-				goto out;
-			}
-			if (add_blob(&f, &slot) < 0)
-				goto out;
-			chunks++;
-			bytes += len;
-		}
+		if (fetch_list(&f, list, cnt, &chunks, &bytes) < 0)
+			goto out;
 	}
 	if (dispatch(&f) < 0)
 		goto out;
@@ -345,34 +333,13 @@ out:
 	return rc;
 }
 
-int
-pull_stream(struct repo *r, const struct snapshot *s, int fd)
+/* Start the workers and the writer, plan every batch, wait for them. */
+static void
+run(struct pull *p)
 {
-	struct pull *p;
 	pthread_t w[NWORKERS], wr;
-	char idhex[2 * SNAP_ID_LEN + 1];
-	int nw, have_wr, rc = -1;
-	size_t i;
+	int nw, have_wr, i;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return fail_errno("pull");
-	p->r = r;
-	p->s = s;
-	p->fd = fd;
-	if (fd >= 0)	/* a bigger pipe: fewer, larger writes */
-		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
-	hex_encode(idhex, s->snap_id, SNAP_ID_LEN);
-	snprintf(p->what, sizeof(p->what), "snapshot %s@%s", s->name, idhex);
-	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv_main, NULL);
-	pthread_cond_init(&p->cv_worker, NULL);
-	pthread_cond_init(&p->cv_writer, NULL);
-	for (i = 0; i < PRING; i++)
-		if ((p->ring[i].in = malloc(BATCH_IN + SEG_IN_MAX)) == NULL ||
-		    (p->ring[i].out = malloc(BATCH_RAW + CHUNK_MAX)) == NULL) {
-			fail_errno("pull");
-			goto out;
-		}
 	for (nw = 0; nw < NWORKERS; nw++)
 		if (pthread_create(&w[nw], NULL, worker, p) != 0)
 			break;
@@ -388,14 +355,40 @@ pull_stream(struct repo *r, const struct snapshot *s, int fd)
 		pthread_mutex_unlock(&p->mu);
 	}
 	pthread_mutex_lock(&p->mu);
-	p->eof = 1;
-	pthread_cond_broadcast(&p->cv_worker);
-	pthread_cond_broadcast(&p->cv_writer);
+	ring_close(&p->ring);
 	pthread_mutex_unlock(&p->mu);
-	for (i = 0; i < (size_t)nw; i++)
+	for (i = 0; i < nw; i++)
 		pthread_join(w[i], NULL);
 	if (have_wr)
 		pthread_join(wr, NULL);
+}
+
+int
+pull_stream(struct repo *r, const struct snapshot *s, int fd)
+{
+	struct pull *p;
+	char idhex[2 * SNAP_ID_LEN + 1];
+	int rc = -1;
+	size_t i;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return fail_errno("pull");
+	p->r = r;
+	p->s = s;
+	p->fd = fd;
+	if (fd >= 0)	/* a bigger pipe: fewer, larger writes */
+		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+	hex_encode(idhex, s->snap_id, SNAP_ID_LEN);
+	snprintf(p->what, sizeof(p->what), "snapshot %s@%s", s->name, idhex);
+	pthread_mutex_init(&p->mu, NULL);
+	ring_init(&p->ring, &p->mu, &p->failed, PRING);
+	for (i = 0; i < PRING; i++)
+		if ((p->batches[i].in = malloc(BATCH_IN + SEG_IN_MAX)) == NULL ||
+		    (p->batches[i].out = malloc(BATCH_RAW + CHUNK_MAX)) == NULL) {
+			fail_errno("pull");
+			goto out;
+		}
+	run(p);
 	if (p->failed) {
 		fail("%s", p->err);
 		goto out;
@@ -403,13 +396,11 @@ pull_stream(struct repo *r, const struct snapshot *s, int fd)
 	rc = 0;
 out:
 	for (i = 0; i < PRING; i++) {
-		free(p->ring[i].in);
-		free(p->ring[i].out);
+		free(p->batches[i].in);
+		free(p->batches[i].out);
 	}
+	ring_destroy(&p->ring);
 	pthread_mutex_destroy(&p->mu);
-	pthread_cond_destroy(&p->cv_main);
-	pthread_cond_destroy(&p->cv_worker);
-	pthread_cond_destroy(&p->cv_writer);
 	free(p);
 	return rc;
 }

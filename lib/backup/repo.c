@@ -93,7 +93,7 @@ load_config(struct repo *r, const char *keyfile, int create, int *created)
 			c.version = REPO_VERSION;
 			randombytes_buf(c.repo_id, REPO_ID_LEN);
 			config_check(r->k, &c, c.check);
-			config_put(buf, &c);
+			fmt_config_enc(buf, &c);
 			rc = store_put(r->st, "config", buf, sizeof(buf));
 			if (rc == STORE_EXISTS)
 				continue;	/* another push won: read its */
@@ -112,7 +112,7 @@ load_config(struct repo *r, const char *keyfile, int create, int *created)
 	}
 	if (b == NULL)
 		return fail("%s: config: cannot create or read", r->st->url);
-	rc = config_parse(b, n, &c);
+	rc = fmt_config_dec(b, n, &c);
 	free(b);
 	if (rc < 0)
 		return fail_ctx("%s/config", r->st->url);
@@ -122,12 +122,6 @@ load_config(struct repo *r, const char *keyfile, int create, int *created)
 		    r->st->url, keyfile);
 	memcpy(r->repo_id, c.repo_id, REPO_ID_LEN);
 	return 0;
-}
-
-struct repo *
-repo_open(const char *url, const char *keyfile, int create, int *created)
-{
-	return repo_open_opts(url, keyfile, create, created, NULL);
 }
 
 struct repo *
@@ -148,7 +142,6 @@ repo_open_opts(const char *url, const char *keyfile, int create, int *created,
 		fail_errno("repository");
 		return NULL;
 	}
-	pthread_mutex_init(&r->lock, NULL);
 	if ((master = secret_alloc(KEY_LEN)) == NULL ||
 	    (r->k = secret_alloc(sizeof(*r->k))) == NULL)
 		goto bad;
@@ -182,7 +175,6 @@ repo_close(struct repo *r)
 	free(r->slots);
 	free(r->packs);
 	free(r->packset);
-	pthread_mutex_destroy(&r->lock);
 	free(r);
 }
 
@@ -216,19 +208,6 @@ repo_unseal(const struct repo *r, const uint8_t *ad, size_t adlen,
 	    in + NONCE_LEN, n - NONCE_LEN, ad, adlen, in, r->k->enc);
 }
 
-void
-seg_ad(uint8_t ad[SEG_AD_LEN], const uint8_t repo_id[REPO_ID_LEN],
-    const uint8_t pack[PACK_NAME_LEN], uint32_t off, uint8_t flags,
-    uint32_t raw)
-{
-	ad[0] = 'D';
-	memcpy(ad + 1, repo_id, REPO_ID_LEN);
-	memcpy(ad + 1 + REPO_ID_LEN, pack, PACK_NAME_LEN);
-	le32enc(ad + 1 + REPO_ID_LEN + PACK_NAME_LEN, off);
-	ad[1 + REPO_ID_LEN + PACK_NAME_LEN + 4] = flags;
-	le32enc(ad + 1 + REPO_ID_LEN + PACK_NAME_LEN + 5, raw);
-}
-
 int
 repo_open_segment(const struct repo *r, void *zdctx,
     const uint8_t pack[PACK_NAME_LEN], const struct blob_entry *e,
@@ -238,7 +217,7 @@ repo_open_segment(const struct repo *r, void *zdctx,
 	uint8_t *pt = (e->flags & FLAG_ZSTD) ? scratch : out;
 	size_t n;
 
-	seg_ad(ad, r->repo_id, pack, e->seg_off, e->flags, e->seg_raw);
+	fmt_seg_ad(ad, r->repo_id, pack, e->seg_off, e->flags, e->seg_raw);
 	if (repo_unseal(r, ad, sizeof(ad), in, e->seg_sealed, pt) != 0)
 		return fail("authentication failed (damaged, moved, or "
 		    "swapped with another object)");
@@ -410,10 +389,10 @@ index_entry_cb(void *arg, const uint8_t pack[PACK_NAME_LEN],
 static int
 load_one_index(struct repo *r, const char *fname)
 {
-	uint8_t name[PACK_NAME_LEN], ad[1 + REPO_ID_LEN + PACK_NAME_LEN];
+	uint8_t name[PACK_NAME_LEN], ad[AD_MAX];
 	uint8_t *b = NULL, *pt = NULL;
 	char path[80];
-	size_t n;
+	size_t n, adlen;
 	int rc = -1;
 
 	if (hex_decode(name, fname, PACK_NAME_LEN) < 0)
@@ -429,15 +408,13 @@ load_one_index(struct repo *r, const char *fname)
 		fail_errno("%s", path);
 		goto out;
 	}
-	ad[0] = 'I';
-	memcpy(ad + 1, r->repo_id, REPO_ID_LEN);
-	memcpy(ad + 1 + REPO_ID_LEN, name, PACK_NAME_LEN);
-	if (repo_unseal(r, ad, sizeof(ad), b, n, pt) != 0) {
+	adlen = fmt_ad(ad, AD_INDEX, r->repo_id, name, PACK_NAME_LEN);
+	if (repo_unseal(r, ad, adlen, b, n, pt) != 0) {
 		fail("%s/%s: authentication failed (damaged, renamed, or from "
 		    "another repository)", r->st->url, path);
 		goto out;
 	}
-	if (index_parse(pt, n - SEAL_OVERHEAD, index_entry_cb, r) < 0) {
+	if (fmt_index_dec(pt, n - SEAL_OVERHEAD, index_entry_cb, r) < 0) {
 		fail_ctx("%s/%s", r->st->url, path);
 		goto out;
 	}
@@ -452,10 +429,11 @@ int
 repo_read_pack_header(struct repo *r, const uint8_t name[PACK_NAME_LEN],
     struct blob_entry **v, size_t *cnt)
 {
-	uint8_t tail[PACK_TRAILER], ad[1 + REPO_ID_LEN + PACK_NAME_LEN];
+	uint8_t tail[PACK_TRAILER], ad[AD_MAX];
 	uint8_t *h = NULL, *pt = NULL;
 	char path[80];
 	uint64_t size, hoff;
+	size_t adlen;
 	uint32_t hlen;
 	int rc = -1;
 
@@ -466,7 +444,7 @@ repo_read_pack_header(struct repo *r, const uint8_t name[PACK_NAME_LEN],
 		return fail("%s/%s: truncated", r->st->url, path);
 	if (store_get(r->st, path, size - PACK_TRAILER, tail, sizeof(tail)) < 0)
 		return -1;
-	if (pack_trailer_parse(tail, size, &hlen, &hoff) < 0)
+	if (fmt_pack_trailer_dec(tail, size, &hlen, &hoff) < 0)
 		return fail_ctx("%s/%s", r->st->url, path);
 	if ((h = malloc(hlen)) == NULL || (pt = malloc(hlen)) == NULL) {
 		fail_errno("%s", path);
@@ -474,14 +452,12 @@ repo_read_pack_header(struct repo *r, const uint8_t name[PACK_NAME_LEN],
 	}
 	if (store_get(r->st, path, hoff, h, hlen) < 0)
 		goto out;
-	ad[0] = 'P';
-	memcpy(ad + 1, r->repo_id, REPO_ID_LEN);
-	memcpy(ad + 1 + REPO_ID_LEN, name, PACK_NAME_LEN);
-	if (repo_unseal(r, ad, sizeof(ad), h, hlen, pt) != 0) {
+	adlen = fmt_ad(ad, AD_PACK, r->repo_id, name, PACK_NAME_LEN);
+	if (repo_unseal(r, ad, adlen, h, hlen, pt) != 0) {
 		fail("%s/%s: header authentication failed", r->st->url, path);
 		goto out;
 	}
-	if (pack_header_parse(pt, hlen - SEAL_OVERHEAD, hoff, v, cnt) < 0) {
+	if (fmt_pack_header_dec(pt, hlen - SEAL_OVERHEAD, hoff, v, cnt) < 0) {
 		fail_ctx("%s/%s", r->st->url, path);
 		goto out;
 	}
@@ -569,11 +545,11 @@ bad:
 static int
 read_snapshot(struct repo *r, const char *fname, struct snapshot *s)
 {
-	uint8_t want[SNAP_ID_LEN], ad[1 + REPO_ID_LEN + SNAP_ID_LEN];
+	uint8_t want[SNAP_ID_LEN], ad[AD_MAX];
 	uint8_t *b = NULL, *pt = NULL;
 	struct snap_head h;
 	char path[64], other[2 * SNAP_ID_LEN + 1];
-	size_t n, slen;
+	size_t n, slen, adlen;
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -583,7 +559,7 @@ read_snapshot(struct repo *r, const char *fname, struct snapshot *s)
 	snprintf(path, sizeof(path), "snapshots/%s", fname);
 	if (store_get_all(r->st, path, &b, &n) < 0)
 		return -1;
-	if (snap_outer_parse(b, n, &h) < 0) {
+	if (fmt_snap_head_dec(b, n, &h) < 0) {
 		fail_ctx("%s/%s", r->st->url, path);
 		goto out;
 	}
@@ -603,15 +579,13 @@ read_snapshot(struct repo *r, const char *fname, struct snapshot *s)
 		fail_errno("%s", path);
 		goto out;
 	}
-	ad[0] = 'S';
-	memcpy(ad + 1, r->repo_id, REPO_ID_LEN);
-	memcpy(ad + 1 + REPO_ID_LEN, want, SNAP_ID_LEN);
-	if (repo_unseal(r, ad, sizeof(ad), b + SNAP_HEAD_LEN, slen, pt) != 0) {
+	adlen = fmt_ad(ad, AD_SNAP, r->repo_id, want, SNAP_ID_LEN);
+	if (repo_unseal(r, ad, adlen, b + SNAP_HEAD_LEN, slen, pt) != 0) {
 		fail("%s/%s: snapshot record authentication failed (damaged, "
 		    "renamed, or from another repository)", r->st->url, path);
 		goto out;
 	}
-	if (snap_body_parse(pt, slen - SEAL_OVERHEAD, s) < 0) {
+	if (fmt_snap_body_dec(pt, slen - SEAL_OVERHEAD, s) < 0) {
 		fail_ctx("%s/%s", r->st->url, path);
 		goto out;
 	}

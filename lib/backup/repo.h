@@ -6,7 +6,6 @@
 #ifndef ANEMONE_REPO_H
 #define ANEMONE_REPO_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,18 +42,15 @@ struct repo {
 	size_t npacks, packcap;
 	uint32_t *packset;	/* open addressing of pack numbers + 1 */
 	size_t npackset;
-	pthread_mutex_t lock;	/* guards the index during a push */
 };
 
 /*
- * Open the repository at URL with the key in KEYFILE.  With CREATE, a
- * missing or empty location is initialised (*CREATED set).  A key that
- * does not belong to the repository fails here.  NULL with lasterr set.
+ * Open the repository at URL with the key in KEYFILE and store options SO
+ * (sftp: key, known_hosts, timeout; NULL for the defaults).  With CREATE
+ * (which overrides SO->create), a missing or empty location is
+ * initialised (*CREATED set).  A key that does not belong to the
+ * repository fails here.  NULL with lasterr set.
  */
-struct repo *repo_open(const char *url, const char *keyfile, int create,
-    int *created);
-/* The same with store options (sftp: key, known_hosts, timeout; NULL for
- * the defaults).  CREATE overrides SO->create. */
 struct store_opts;
 struct repo *repo_open_opts(const char *url, const char *keyfile, int create,
     int *created, const struct store_opts *so);
@@ -76,12 +72,6 @@ void repo_seal(const struct repo *r, const uint8_t *ad, size_t adlen,
  * (no lasterr: the caller names the object). */
 int repo_unseal(const struct repo *r, const uint8_t *ad, size_t adlen,
     const uint8_t *in, size_t n, uint8_t *pt);
-
-/* Segment AD: "D" || repo id || pack name || offset || flags || raw. */
-#define SEG_AD_LEN (1 + REPO_ID_LEN + PACK_NAME_LEN + 4 + 1 + 4)
-void seg_ad(uint8_t ad[SEG_AD_LEN], const uint8_t repo_id[REPO_ID_LEN],
-    const uint8_t pack[PACK_NAME_LEN], uint32_t off, uint8_t flags,
-    uint32_t raw);
 
 /*
  * Open the segment E belongs to (IN holds its e->seg_sealed bytes, read

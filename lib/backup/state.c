@@ -112,7 +112,7 @@ snap_line(struct cur *c, const char *s, const char *e, struct state_snap *sn)
 		return bad(c, s, "bad snapshot name");
 	memcpy(sn->name, s, len);
 	sn->name[len] = '\0';
-	if (!name_valid(sn->name))
+	if (!fmt_snap_name_valid(sn->name))
 		return bad(c, s, "bad snapshot name");
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the backup engine's pieces: chunker stability and bounds,
- * key separation, format round trips, parser rejections, known answers.
+ * key separation, known answers.  The formats: tests/unit/format.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -102,79 +102,6 @@ test_chunker(void)
 }
 
 static void
-test_formats(void)
-{
-	struct snapshot s, t;
-	struct list_ref lr[2];
-	struct repo_config c, d;
-	struct blob_entry e[3], f[3];
-	uint8_t cfg[CONFIG_LEN], ent[3 * ENTRY_LEN], *body;
-	uint64_t end;
-	size_t n;
-	int i;
-
-	memset(&s, 0, sizeof(s));
-	s.time_ns = 1700000000123456789ull;
-	s.size = 123456;
-	s.chunks = 3;
-	strcpy(s.name, "laptop.home-1");
-	memset(lr, 0xab, sizeof(lr));
-	lr[0].raw_len = 4 + 2 * LISTENT_LEN;
-	lr[1].raw_len = 4 + 1 * LISTENT_LEN;
-	s.nlists = 2;
-	s.lists = lr;
-	ok(snap_body_build(&s, &body, &n) == 0, "snapshot body built");
-	ok(snap_body_parse(body, n, &t) == 0 && t.time_ns == s.time_ns &&
-	    t.size == s.size && t.chunks == 3 && strcmp(t.name, s.name) == 0 &&
-	    t.nlists == 2 && memcmp(t.lists, lr, sizeof(lr)) == 0,
-	    "snapshot body round trip");
-	snapshot_free(&t);
-	i = snap_body_parse(body, n - 1, &t);
-	ok(i < 0, "truncated body rejected: %s", lasterr());
-	body[24] = 0;
-	ok(snap_body_parse(body, n, &t) < 0, "empty name rejected");
-	free(body);
-
-	memset(&c, 0, sizeof(c));
-	c.version = REPO_VERSION;
-	memset(c.repo_id, 7, sizeof(c.repo_id));
-	memset(c.check, 9, sizeof(c.check));
-	config_put(cfg, &c);
-	ok(config_parse(cfg, sizeof(cfg), &d) == 0 &&
-	    memcmp(&c, &d, sizeof(c)) == 0, "config round trip");
-	cfg[8] = 2;
-	i = config_parse(cfg, sizeof(cfg), &d);
-	ok(i < 0 && strstr(lasterr(), "version 2") != NULL,
-	    "future version named: %s", lasterr());
-
-	/* one compressed segment of two blobs, then a list segment */
-	memset(e, 0, sizeof(e));
-	for (i = 0; i < 3; i++)
-		memset(e[i].id, i + 1, BLOB_ID_LEN);
-	e[0].kind = e[1].kind = KIND_DATA;
-	e[0].flags = e[1].flags = FLAG_ZSTD;
-	e[0].raw_len = 70000;
-	e[1].raw_len = 20000;
-	e[0].first = 1;
-	e[0].seg_sealed = 50000;
-	e[2].kind = KIND_LIST;
-	e[2].raw_len = 4 + LISTENT_LEN;
-	e[2].first = 1;
-	e[2].seg_sealed = 4 + LISTENT_LEN + SEAL_OVERHEAD;
-	for (i = 0; i < 3; i++)
-		entry_put(ent + i * ENTRY_LEN, &e[i]);
-	ok(entries_parse(ent, 3, f, 0, &end) == 0 &&
-	    end == 50000 + e[2].seg_sealed && f[1].member_off == 70000 &&
-	    f[1].seg_raw == 90000 && f[1].seg_off == 0 && f[2].seg_off == 50000,
-	    "entries round trip with segment offsets");
-	i = entries_parse(ent, 3, f, end + 1, &end);
-	ok(i < 0, "entries must fill the blob area: %s", lasterr());
-	ent[ENTRY_LEN + 1] = 0;	/* second blob's flags differ from its segment */
-	i = entries_parse(ent, 3, f, 0, &end);
-	ok(i < 0, "mixed segment rejected: %s", lasterr());
-}
-
-static void
 test_known_answers(void)
 {
 	static const char ctx[crypto_kdf_CONTEXTBYTES] = "anemone1";
@@ -196,7 +123,6 @@ main(void)
 	if (crypto_ready() < 0)
 		return 1;
 	test_chunker();
-	test_formats();
 	test_known_answers();
 	return done_testing();
 }

@@ -1,13 +1,12 @@
 /*
- * The backup engine: push a stream into a repository as a new snapshot,
- * pull a snapshot back out, verify snapshots.  Threads: push reads on a
- * reader, chunks on the caller's thread, hashes and compresses on two
- * workers, orders, seals and packs on a writer, stores packs on an uploader;
- * pull fetches on the caller's thread, opens blobs on two workers and
- * writes in order on a writer.  Memory is bounded by fixed rings.
+ * Push: read a stream to its end and store it in a repository as a new
+ * snapshot.  Threads: a reader fills buffers, the caller's thread cuts
+ * chunks, two workers hash and compress, a writer orders, seals and
+ * packs, two uploaders store packs (push_impl.h has the plan).  Memory is
+ * bounded by a fixed ring.
  */
-#ifndef ANEMONE_ENGINE_H
-#define ANEMONE_ENGINE_H
+#ifndef ANEMONE_PUSH_H
+#define ANEMONE_PUSH_H
 
 #include <stdint.h>
 
@@ -27,19 +26,12 @@ typedef void (*push_progress)(const struct push_stats *st, void *arg);
 
 /*
  * Read FD to its end and store it as a new snapshot NAME.  The new id
- * (16 hex) goes to ID.  PROGRESS (may be NULL) is called from the reading
+ * (16 hex) goes to ID.  PROGRESS (may be NULL) is called from the chunking
  * thread now and then.  0 or -1 (lasterr); on failure nothing visible
  * changes: what was stored is reused by the next push.
  */
 int push_stream(struct repo *r, int fd, const char *name,
     push_progress progress, void *arg, char id[2 * SNAP_ID_LEN + 1],
     struct push_stats *st);
-
-/*
- * Write snapshot S to FD (FD < 0: write nothing, verify only).  Every
- * blob is authenticated and checked against its id before a byte of it
- * is written.  0 or -1 with lasterr naming the object.
- */
-int pull_stream(struct repo *r, const struct snapshot *s, int fd);
 
 #endif
