@@ -10,7 +10,8 @@
 #   make demo       the two-node demo (scripts/demo.sh)
 #
 # Everything is discovered: a tool is a folder anemone-NAME/ with .c files,
-# shared code is lib/*.c and lib/*/*.c, unit tests tests/unit/*.c, fuzz targets fuzz/fuzz-*.c.
+# shared code is lib/*.c and lib/*/*.c, unit tests tests/unit/*.c, fuzz targets fuzz/fuzz-*.c,
+# benchmark helpers bench/*.c (into $(O)/bench).
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -24,6 +25,7 @@ TOOLS   := $(sort $(patsubst %/,%,$(dir $(wildcard anemone-*/*.c))))
 LIBSRC  := $(wildcard lib/*.c lib/*/*.c)
 UNITSRC := $(wildcard tests/unit/*.c)
 FUZZSRC := $(wildcard fuzz/fuzz-*.c)
+BENCHSRC:= $(wildcard bench/*.c)
 MANS    := $(wildcard man/*.[1-8])
 
 ifeq ($(SAN),1)
@@ -51,13 +53,14 @@ LIBOBJ   := $(LIBSRC:%.c=$(O)/obj/%.o)
 BINS     := $(TOOLS:%=$(O)/bin/%)
 UNITS    := $(UNITSRC:tests/unit/%.c=$(O)/unit/%)
 FUZZDRV  := $(FUZZSRC:fuzz/fuzz-%.c=$(O)/fuzzdrv/%)
+BENCHBIN := $(BENCHSRC:bench/%.c=$(O)/bench/%)
 
 .PHONY: all check install deps bench fuzz demo clean unit fuzzdrv build-check
 .DELETE_ON_ERROR:
 # keep the objects of unit tests and fuzz drivers (pattern-rule intermediates)
 .SECONDARY:
 
-all: $(BINS)
+all: $(BINS) $(BENCHBIN)
 
 $(O)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -77,6 +80,11 @@ endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
 $(O)/unit/%: $(O)/obj/tests/unit/%.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
+
+# Benchmark helpers (bench/*.c): the latency relay, repository generators.
+$(O)/bench/%: $(O)/obj/bench/%.o $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(LDLIBS)
 

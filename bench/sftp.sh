@@ -3,14 +3,16 @@
 # network namespace, side by side in one run with
 #  - the raw ssh pipe on the same data: `ssh host 'cat > file'` (and
 #    'cat file' for the way back), on the direct link and through
-#    bench/relay.py adding 10 ms each way (+20 ms RTT);
+#    bench/relay (bench/relay.c) adding 10 ms each way (+20 ms RTT);
 #  - restic 0.14 with its sftp backend on the same data and link: first
 #    push, unchanged re-push, restore (restic dump).
 # BENCH_MB (default 512) MiB of random data.  Each timing is the best of
 # BENCH_RUNS (default 2) runs.  Prints MB/s, seconds and ratios.
 . "$(dirname "$0")/../tests/lib.sh"
 . "$TOP/tests/lib-sftp.sh"
-require_cmd python3 restic bc
+require_cmd restic bc
+RELAY=$ANEMONE_BUILD/bench/relay
+[ -x "$RELAY" ] || { echo "bench: $RELAY not built (make all)"; exit 1; }
 
 MB=${BENCH_MB:-512}
 RUNS=${BENCH_RUNS:-2}
@@ -19,7 +21,7 @@ sftp_setup
 sshd_start $((MB * 4 + 256))m
 head -c "${MB}M" /dev/urandom >"$T/data"
 (umask 077 && anemone-keygen -t repo >"$T/repokey")
-spawn_bg RELAY ip netns exec "$CL" python3 "$TOP/bench/relay.py" 127.0.0.1 2299 192.0.2.2 "$SSHD_PORT" 10
+spawn_bg RELAY_PID ip netns exec "$CL" "$RELAY" 127.0.0.1 2299 192.0.2.2 "$SSHD_PORT" 10
 wait_for 10 on_client bash -c "exec 3<>/dev/tcp/127.0.0.1/2299" || { echo "bench: relay did not start"; exit 1; }
 
 URL_D=sftp://root@192.0.2.2:$SSHD_PORT/mnt
