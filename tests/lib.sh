@@ -22,7 +22,7 @@
 #                                        (<= 15 chars with a short prefix)
 #
 # Environment: LC_ALL=C, TZ=UTC, HOME in a fresh trash directory $T (removed
-# at exit; kept when ANEMONE_KEEP=1).  Binaries from $ANEMONE_BUILD/bin
+# at exit; kept when ANEMONE_KEEP=1), XDG_STATE_HOME under it.  Binaries from $ANEMONE_BUILD/bin
 # (default build/asan) come first in PATH.
 
 set -u
@@ -39,6 +39,8 @@ T=$(mktemp -d /tmp/anemone-t.XXXXXX)
 export T
 export HOME="$T/home"
 mkdir -p "$HOME"
+# the clients' state files (docs/STATE.md): never the host's /var/lib
+export XDG_STATE_HOME="$T/home/.local/state"
 : >"$T/.at_exit"
 : >"$T/.when_finished"
 test_count=0
