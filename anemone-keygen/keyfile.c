@@ -7,9 +7,9 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <string.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "io.h"
 #include "keygen.h"
 
@@ -18,12 +18,11 @@ key_file_create(const char *path, mode_t mode)
 {
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    mode);
+	fd = open_nofollow(path, O_WRONLY | O_CREAT | O_EXCL, mode);
 	if (fd < 0 && errno == EEXIST)
 		warnx("%s: already exists; not overwriting it", path);
 	else if (fd < 0)
-		warn("%s", path);
+		warnx("%s", lasterr());
 	return fd;
 }
 

@@ -4,6 +4,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <sodium.h>
 
 #include "error.h"
+#include "io.h"
 #include "link.h"
 #include "wg/wgconf.h"
 
@@ -53,9 +55,12 @@ read_config(const char *path, const char *ifname)
 	size_t cap = 0, total = 0;
 	ssize_t n;
 	static char iobuf[BUFSIZ];	/* ours, so that it can be wiped */
+	int fd = -1;
 
-	if (path && strcmp(path, "-") && (f = fopen(path, "re")) == NULL)
-		errx(1, "%s: %s", path, strerror(errno));
+	/* it holds a private key: never read through a symbolic link */
+	if (path && strcmp(path, "-") && ((fd = open_nofollow(path, O_RDONLY,
+	    0)) < 0 || (f = fdopen(fd, "r")) == NULL))
+		errx(1, "%s", fd < 0 ? lasterr() : strerror(errno));
 	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	if (wgconf_init(&c, name, ifname) < 0)
 		errx(1, "%s", lasterr());

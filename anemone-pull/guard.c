@@ -42,13 +42,10 @@ listed_ids(struct repo *r, uint8_t (**ids)[SNAP_ID_LEN], size_t *n)
 		return -1;
 	if (cnt > 0 && (*ids = malloc(cnt * SNAP_ID_LEN)) == NULL)
 		rc = fail("out of memory");
-	for (i = 0; i < cnt; i++) {
-		if (*ids != NULL && hex_decode((*ids)[k], names[i],
-		    SNAP_ID_LEN) == 0)
+	for (i = 0; i < cnt && *ids != NULL; i++)
+		if (hex_decode((*ids)[k], names[i], SNAP_ID_LEN) == 0)
 			k++;
-		free(names[i]);
-	}
-	free(names);
+	store_names_free(names, cnt);
 	*n = k;
 	return rc == -1 ? -1 : 0;
 }

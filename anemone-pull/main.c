@@ -104,9 +104,8 @@ select_by_id(struct repo *r, const char *name, const char *id,
 			hit++;
 			snprintf(idhex, sizeof(idhex), "%s", names[i]);
 		}
-		free(names[i]);
 	}
-	free(names);
+	store_names_free(names, n);
 	if (hit == 0)
 		return fail("%s: no snapshot %s@%s", r->st->url, name, id);
 	if (hit > 1)
@@ -215,9 +214,8 @@ check(struct repo *r, struct guard *g, const char *spec)
 			}
 			snapshot_free(&s);
 		}
-		free(names[i]);
 	}
-	free(names);
+	store_names_free(names, n);
 	if (bad)
 		return fail("%s: problems found", r->st->url);
 	if (spec != NULL && seen == 0)

@@ -45,7 +45,7 @@ main(int argc, char **argv)
 	char *in = NULL, *out = NULL;
 	size_t inlen, outlen;
 	const char *path = "-";
-	int ch;
+	int ch, rc;
 
 	while ((ch = getopt(argc, argv, "k:n:")) != -1) {
 		switch (ch) {
@@ -71,9 +71,10 @@ main(int argc, char **argv)
 
 	if (ytree_read_file(path, &in, &inlen) < 0)
 		errx(1, "%s", lasterr());
-	if (netconf_load(&o, in, inlen, &dev) < 0)
+	rc = netconf_load(&o, in, inlen, &dev);
+	ytree_input_free(in, inlen);
+	if (rc < 0)
 		errx(1, "%s", lasterr());
-	free(in);
 	if (wgconf_write(dev, &out, &outlen) < 0)
 		errx(1, "%s", lasterr());
 	wgdev_free(dev);

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "error.h"
+#include "io.h"
 #include "keys.h"
 
 int
@@ -205,8 +206,8 @@ key_read_file(const char *path, uint8_t key[KEY_LEN], int strict_mode)
 	size_t got = 0;
 	int fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return fail_errno("%s", path);
+	if ((fd = open_nofollow(path, O_RDONLY, 0)) < 0)
+		return -1;
 	if (fstat(fd, &st) != 0) {
 		fail_errno("%s", path);
 		goto out;

@@ -326,7 +326,7 @@ test_expect_success '-o does not follow a symbolic link, even dangling' '
 	ln -s target k &&
 	test_expect_code 1 anemone-keygen -o k >out 2>err &&
 	test_must_be_empty out &&
-	echo "anemone-keygen: k: already exists; not overwriting it" >expect &&
+	echo "anemone-keygen: k: is a symbolic link; refused for a file that may hold a key (name the file itself)" >expect &&
 	test_cmp expect err &&
 	test ! -e target && test -L k
 '
@@ -407,7 +407,7 @@ test_expect_success '-t ssh does not follow a symbolic link, even dangling' '
 	fresh
 	ln -s target id &&
 	test_expect_code 1 anemone-keygen -t ssh -f id >out 2>err &&
-	echo "anemone-keygen: id: already exists; not overwriting it" >expect &&
+	echo "anemone-keygen: id: is a symbolic link; refused for a file that may hold a key (name the file itself)" >expect &&
 	test_cmp expect err &&
 	test ! -e target && test ! -e id.pub
 '

@@ -195,6 +195,14 @@ test_expect_success '-d deletes the interface and stops wireguard-go' '
 	test_cmp expect err
 '
 
+test_expect_success 'refuses a config through a symbolic link (it holds a key)' '
+	ln -sf a.conf link.conf &&
+	test_expect_code 1 link "$A" -n -f link.conf "$IA" >out 2>err &&
+	echo "anemone-link: link.conf: is a symbolic link; refused for a file that may hold a key (name the file itself)" >expect &&
+	test_cmp expect err &&
+	test_cmp /dev/null out
+'
+
 test_expect_success 'no CAP_NET_ADMIN: one line, exit 1, nothing created' '
 	test_expect_code 1 ip netns exec "$A" setpriv --inh-caps=-all \
 		--bounding-set=-net_admin anemone-link "$IA" <a.conf >out 2>err &&

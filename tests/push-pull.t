@@ -11,6 +11,14 @@ mkdata "$T/a" 6 1
 mkdata "$T/b" 6 2
 export ANEMONE_KEYFILE="$T/k"
 
+test_expect_success 'a repository key through a symbolic link is refused' '
+	ln -s k "$T/klink" &&
+	test_expect_code 1 anemone-push -k "$T/klink" repo host1 <a >out 2>err &&
+	echo "anemone-push: $T/klink: is a symbolic link; refused for a file that may hold a key (name the file itself)" >expect &&
+	test_cmp expect err && test_cmp /dev/null out &&
+	test ! -e repo
+'
+
 test_expect_success 'first push initialises the repository, prints the id' '
 	anemone-push repo host1 <a >id 2>err &&
 	grep -qxE "[0-9a-f]{16}" id &&

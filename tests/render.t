@@ -264,7 +264,7 @@ keyfile-dir	3:21: private_key_file: ../keys: not a regular file
 keyfile-malformed	3:21: private_key_file: ../keys/bad.key: not a key (want one line of 44 base64 characters)
 keyfile-missing	3:21: private_key_file: ../keys/nosuch.key: No such file or directory
 keyfile-mode	3:21: private_key_file: ../keys/open.key: key file is readable by group or others (mode 640); run chmod 600 ../keys/open.key
-keyfile-symlink	3:21: private_key_file: ../keys/link.key: Too many levels of symbolic links
+keyfile-symlink	3:21: private_key_file: ../keys/link.key: is a symbolic link; refused for a file that may hold a key (name the file itself)
 mesh-dup-address	7:14: 10.8.0.1/32 of node "b" overlaps 10.8.0.1/32 of node "a" (line 4): WireGuard routes an address to one peer only
 mesh-empty	1:8: nodes: expected a list of nodes, got an empty list
 mesh-interface	5:1: interface: a mesh file (one with "nodes") has no other top-level key
@@ -363,6 +363,79 @@ test_expect_success 'refuses a control character with its place' '
 test_expect_success 'a missing input file' '
 	cd "$R" &&
 	refuses "anemone-render: nosuch.yaml: No such file or directory" anemone-render nosuch.yaml
+'
+
+# The YAML and the key files may hold private keys: never read through a
+# symbolic link (keys/link.key is one; bad/keyfile-symlink names it).
+test_expect_success 'refuses a symbolic link as the YAML file or -k key file' '
+	cd "$R" &&
+	ln -s node.yaml link.yaml &&
+	refuses "anemone-render: link.yaml: is a symbolic link; refused for a file that may hold a key (name the file itself)" anemone-render link.yaml &&
+	refuses "anemone-render: keys/link.key: is a symbolic link; refused for a file that may hold a key (name the file itself)" anemone-render -k keys/link.key node.yaml
+'
+
+# Inline keys reach libyaml as placeholders and are put back in the tree:
+# every way to write a scalar, a BOM, CRLF, wide characters before them,
+# and a key in a comment after a block scalar's "|-".
+test_expect_success 'inline keys in every scalar style are read exactly' '
+	cd "$R" &&
+	K=SP/z0VUaRAW0fgRPPhimHHCwWCVjJT5dpfb41f+O51M= &&
+	P=dAeOq53gKLjOdeymbgUD+hwGzVXbS3Wsu+2NiT86Hzo= &&
+	Q=w7ufx8kDjXW4M+r2WCxeSkFGAj1+ofDWMa6YehF6k2E= &&
+	printf "\357\273\277# %s\r\ninterface: {address: 10.8.0.1/24, private_key: %s}\r\npeers:\r\n  - name: \"\303\251 %s\"\r\n    public_key: %s\r\n    allowed_ips: [10.8.0.2/32]\r\n    preshared_key: |-   # %s\r\n      %s\r\n  - {name: b, public_key: '"'"'%s'"'"', allowed_ips: 10.8.0.3/32, preshared_key: \"%s\"}\r\n" \
+	    $P $K $P $P $Q $K $Q $K >styles.yaml &&
+	anemone-render styles.yaml >out 2>/dev/null &&
+	printf "[Interface]\nAddress = 10.8.0.1/24\nPrivateKey = %s\n\n# \303\251 %s\n[Peer]\nPublicKey = %s\nPresharedKey = %s\nAllowedIPs = 10.8.0.2/32\n\n# b\n[Peer]\nPublicKey = %s\nPresharedKey = %s\nAllowedIPs = 10.8.0.3/32\n" \
+	    $K $P $P $K $Q $K >expect &&
+	test_cmp expect out
+'
+
+# libyaml frees the scalars it grows with realloc without wiping them: it
+# must never see a key.  A shim around yaml_parser_parse() aborts when the
+# key is in libyaml'"'"'s input buffers or in a scalar it returns.
+test_expect_success 'libyaml never sees an inline private key' '
+	cd "$R" &&
+	cat >shim.c <<-\END &&
+	#define _GNU_SOURCE
+	#include <dlfcn.h>
+	#include <stdlib.h>
+	#include <string.h>
+	#include <yaml.h>
+	static int
+	holds(const void *p, const void *end, const char *k)
+	{
+		return p != NULL && memmem(p, (size_t)((const char *)end -
+		    (const char *)p), k, strlen(k)) != NULL;
+	}
+	int
+	yaml_parser_parse(yaml_parser_t *p, yaml_event_t *e)
+	{
+		int (*real)(yaml_parser_t *, yaml_event_t *) =
+		    (int (*)(yaml_parser_t *, yaml_event_t *))dlsym(RTLD_NEXT,
+		    "yaml_parser_parse");
+		const char *k = getenv("SHIM_KEY");
+		int r = real(p, e);
+
+		if (holds(p->raw_buffer.start, p->raw_buffer.end, k) ||
+		    holds(p->buffer.start, p->buffer.end, k) ||
+		    (r && e->type == YAML_SCALAR_EVENT && holds(e->data.scalar.value,
+		    e->data.scalar.value + e->data.scalar.length, k)))
+			abort();
+		return r;
+	}
+	END
+	cc -shared -fPIC -o shim.so shim.c -ldl &&
+	run() {
+		SHIM_KEY=SP/z0VUaRAW0fgRPPhimHHCwWCVjJT5dpfb41f+O51M= \
+		ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 \
+		LD_PRELOAD=$PWD/shim.so "$@"
+	} &&
+	printf "interface:\n  address: 10.8.0.1/24\n  private_key: %s\n" \
+	    SP/z0VUaRAW0fgRPPhimHHCwWCVjJT5dpfb41f+O51M= >key.yaml &&
+	run anemone-render key.yaml >out 2>err &&
+	grep -q "^PrivateKey = SP/z0VUaRAW0fgRPPhimHHCwWCVjJT5dpfb41f+O51M=$" out &&
+	printf "a: |\n  SP/z0VUaRAW0fgRPPhimHHCwWCVjJT5dpfb41f+O51M=x\n" >nokey.yaml &&
+	test_expect_code 134 run anemone-render nokey.yaml 2>/dev/null
 '
 
 test_expect_success 'usage errors exit 2' '

@@ -33,14 +33,6 @@ config_check(const struct repo_keys *k, const struct repo_config *c,
 	crypto_generichash(mac, 32, msg, sizeof(msg), k->check, 32);
 }
 
-static void
-names_free(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 /* Is DIR a folder of the layout that holds nothing (but hidden files)? */
 static int
 layout_dir_empty(struct store *st, const char *dir)
@@ -53,7 +45,7 @@ layout_dir_empty(struct store *st, const char *dir)
 		return 0;
 	if (store_list(st, dir, &names, &n) < 0)
 		return 0;
-	names_free(names, n);
+	store_names_free(names, n);
 	return n == 0;
 }
 
@@ -72,7 +64,7 @@ store_empty(struct store *st)
 		return 1;	/* missing: empty */
 	for (i = 0; i < n && empty; i++)
 		empty = layout_dir_empty(st, names[i]);
-	names_free(names, n);
+	store_names_free(names, n);
 	return empty;
 }
 
@@ -128,7 +120,7 @@ struct repo *
 repo_open_opts(const char *url, const char *keyfile, int create, int *created,
     const struct store_opts *so)
 {
-	struct store_opts o = { .timeout = 30 };
+	struct store_opts o = { .timeout = STORE_TIMEOUT_DEFAULT };
 	struct repo *r;
 	uint8_t *master = NULL;
 
@@ -468,14 +460,6 @@ out:
 	return rc;
 }
 
-static void
-free_names(char **v, size_t n)
-{
-	while (n > 0)
-		free(v[--n]);
-	free(v);
-}
-
 int
 repo_load_index(struct repo *r, int orphans, uint32_t **orph, size_t *norph)
 {
@@ -495,10 +479,10 @@ repo_load_index(struct repo *r, int orphans, uint32_t **orph, size_t *norph)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (load_one_index(r, names[i]) < 0) {
-			free_names(names, n);
+			store_names_free(names, n);
 			return -1;
 		}
-	free_names(names, n);
+	store_names_free(names, n);
 	if (!orphans)
 		return 0;
 	rc = store_list(r->st, "packs", &names, &n);
@@ -530,13 +514,13 @@ repo_load_index(struct repo *r, int orphans, uint32_t **orph, size_t *norph)
 		}
 		o[(*norph)++] = num;
 	}
-	free_names(names, n);
+	store_names_free(names, n);
 	*orph = o;
 	return 0;
 bad:
 	free(o);
 	*norph = 0;
-	free_names(names, n);
+	store_names_free(names, n);
 	return -1;
 }
 
@@ -639,18 +623,18 @@ repo_snapshots(struct repo *r, struct snapshot **out, size_t *nout)
 	if (rc < 0)
 		return -1;
 	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
-		free_names(names, n);
+		store_names_free(names, n);
 		return fail_errno("snapshots");
 	}
 	for (i = 0; i < n; i++) {
 		if (read_snapshot(r, names[i], &v[k]) < 0) {
 			snapshots_free(v, k);
-			free_names(names, n);
+			store_names_free(names, n);
 			return -1;
 		}
 		k++;
 	}
-	free_names(names, n);
+	store_names_free(names, n);
 	if (k > 1)
 		qsort(v, k, sizeof(*v), cmp_snap);
 	*out = v;

@@ -4,11 +4,27 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <yaml.h>
 
 #include "error.h"
+#include "io.h"
+#include "keys.h"
 #include "quote.h"
 #include "conf/ytree.h"
+
+/*
+ * The YAML may hold private keys inline.  Each copy of one is wiped:
+ *  - the input buffer: ytree_read_file() grows it by copying and wiping
+ *    the old one (never realloc), ytree_input_free() wipes it;
+ *  - libyaml never sees a key: every run of 43 base64 characters and '='
+ *    reaches it as a random placeholder of the same length (struct mask),
+ *    so neither its input buffers nor the scalars it grows by realloc and
+ *    frees unwiped hold key bytes;
+ *  - our tree: the placeholder is swapped back in the node's text, in the
+ *    arena, which ytree_free() wipes whole.
+ * Not covered: a key spelled with escapes ("\x41...") in double quotes.
+ */
 
 /* Bump allocator: the tree is freed at once. */
 #define CHUNK (64u * 1024)
@@ -56,6 +72,7 @@ ytree_free(struct ytree *t)
 		return;
 	for (c = t->arena; c != NULL; c = next) {
 		next = c->next;
+		sodium_memzero(c->data, c->used);
 		free(c);
 	}
 	free(t);
@@ -111,9 +128,140 @@ bad:
 	return fail("%s:%u:%u: not valid UTF-8", name, line, col);
 }
 
+/* --- keys kept away from libyaml --- */
+
+/* A run of 43 base64 characters and '=' in the input: a key, maybe. */
+struct run {
+	size_t at;			/* byte offset */
+	size_t ci;			/* character index, as libyaml's marks */
+};
+
+struct mask {
+	const char *buf;
+	size_t len, off;		/* off: bytes handed to libyaml */
+	struct run *runs;
+	size_t n, next;			/* next: first run not yet handed */
+	char ph[KEY_B64_LEN];		/* the placeholder */
+};
+
+static int
+b64(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/';
+}
+
+/*
+ * Find every run (a maximal one, not after a backslash, where it could
+ * be part of an escape) and pick a random placeholder.
+ */
+static int
+mask_init(struct mask *m, const char *name, const char *buf, size_t len)
+{
+	static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i = 0, j, ci = 0, cap = 0;
+	struct run *r;
+
+	memset(m, 0, sizeof(*m));
+	m->buf = buf;
+	m->len = len;
+	if (crypto_ready() < 0)
+		return -1;
+	randombytes_buf(m->ph, sizeof(m->ph));
+	for (j = 0; j < KEY_B64_LEN - 1; j++)
+		m->ph[j] = abc[(unsigned char)m->ph[j] & 63];
+	m->ph[KEY_B64_LEN - 1] = '=';
+	while (i < len) {
+		for (j = i; j < len && b64(s[j]); j++)
+			;
+		if (j - i == KEY_B64_LEN - 1 && j < len && s[j] == '=' &&
+		    (j + 1 == len || (!b64(s[j + 1]) && s[j + 1] != '=')) &&
+		    (i == 0 || s[i - 1] != '\\')) {
+			if (m->n == cap) {
+				cap = cap ? 2 * cap : 16;
+				if ((r = reallocarray(m->runs, cap,
+				    sizeof(*r))) == NULL)
+					return fail_errno("%s", name);
+				m->runs = r;
+			}
+			m->runs[m->n].at = i;
+			m->runs[m->n++].ci = ci;
+		}
+		if (j > i) {
+			ci += j - i;
+			i = j;
+		} else if ((s[i++] & 0xc0) != 0x80)
+			ci++;
+	}
+	return 0;
+}
+
+/* libyaml's read handler: the input, each run replaced by the placeholder. */
+static int
+mask_read(void *data, unsigned char *out, size_t size, size_t *got)
+{
+	struct mask *m = data;
+	size_t n = m->len - m->off < size ? m->len - m->off : size, i, lo, hi;
+
+	memcpy(out, m->buf + m->off, n);
+	for (i = m->next; i < m->n && m->runs[i].at < m->off + n; i++) {
+		lo = m->runs[i].at > m->off ? m->runs[i].at : m->off;
+		hi = m->runs[i].at + KEY_B64_LEN;
+		if (hi > m->off + n)
+			hi = m->off + n;
+		memcpy(out + (lo - m->off), m->ph + (lo - m->runs[i].at),
+		    hi - lo);
+	}
+	m->off += n;
+	while (m->next < m->n && m->runs[m->next].at + KEY_B64_LEN <= m->off)
+		m->next++;
+	*got = n;
+	return 1;
+}
+
+/*
+ * The placeholders in the text of scalar NODE (from START to END, in
+ * characters) back to what the input holds there.  The scalar's last
+ * runs are its content; earlier ones were in a comment after a block
+ * scalar's "|".  0, or -1 if the runs do not add up (never seen: a
+ * loud error rather than a wrong key).
+ */
+static int
+mask_restore(const struct mask *m, const char *name, struct ynode *node,
+    size_t start, size_t end)
+{
+	char *text = node->text;
+	size_t len = node->n;
+	size_t lo = 0, hi = m->n, mid, k = 0, found = 0;
+	char *p;
+
+	while (lo < hi) {		/* first run at or after START */
+		mid = (lo + hi) / 2;
+		if (m->runs[mid].ci < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (hi = lo; hi < m->n && m->runs[hi].ci < end; hi++)
+		;
+	for (p = text; (p = memmem(p, len - (size_t)(p - text), m->ph,
+	    KEY_B64_LEN)) != NULL; p += KEY_B64_LEN)
+		found++;
+	if (found > hi - lo)
+		return fail("%s:%u:%u: internal error: cannot restore a "
+		    "base64 key here", name, node->line, node->col);
+	k = hi - found;
+	for (p = text; found > 0 && (p = memmem(p, len - (size_t)(p - text),
+	    m->ph, KEY_B64_LEN)) != NULL; p += KEY_B64_LEN)
+		memcpy(p, m->buf + m->runs[k++].at, KEY_B64_LEN);
+	return 0;
+}
+
 /* Nodes of open collections wait on a stack until their end event. */
 struct builder {
 	struct ytree *t;
+	struct mask *m;
 	struct ynode **stack;		/* children of open collections */
 	size_t n, cap;
 	size_t open[YTREE_MAX_DEPTH];	/* stack index where each starts */
@@ -367,6 +515,9 @@ handle(struct builder *b, yaml_event_t *ev, int *docs, int *done)
 			return -1;
 		memcpy(node->text, ev->data.scalar.value, node->n);
 		node->text[node->n] = '\0';
+		if (mask_restore(b->m, name, node, ev->start_mark.index,
+		    ev->end_mark.index) < 0)
+			return -1;
 		return attach(b, node);
 	case YAML_SEQUENCE_START_EVENT:
 		if (refuse_extras(b, ev, ev->data.sequence_start.anchor,
@@ -393,6 +544,7 @@ struct ytree *
 ytree_load(const char *name, const char *buf, size_t len)
 {
 	struct builder b;
+	struct mask m;
 	yaml_parser_t parser;
 	yaml_event_t ev;
 	int docs = 0, done = 0, rc = 0;
@@ -405,17 +557,24 @@ ytree_load(const char *name, const char *buf, size_t len)
 	if (check_utf8(name, (const unsigned char *)buf, len) < 0)
 		return NULL;
 	memset(&b, 0, sizeof(b));
+	if (mask_init(&m, name, buf, len) < 0) {
+		free(m.runs);
+		return NULL;
+	}
 	if ((b.t = calloc(1, sizeof(*b.t))) == NULL) {
 		fail_errno("%s", name);
+		free(m.runs);
 		return NULL;
 	}
 	b.t->name = name;
+	b.m = &m;
 	if (!yaml_parser_initialize(&parser)) {
 		fail("%s: out of memory", name);
+		free(m.runs);
 		free(b.t);
 		return NULL;
 	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+	yaml_parser_set_input(&parser, mask_read, &m);
 	yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING);
 	while (!done && rc == 0) {
 		if (!yaml_parser_parse(&parser, &ev)) {
@@ -427,6 +586,7 @@ ytree_load(const char *name, const char *buf, size_t len)
 	}
 	yaml_parser_delete(&parser);
 	free(b.stack);
+	free(m.runs);
 	if (rc < 0) {
 		ytree_free(b.t);
 		return NULL;
@@ -449,19 +609,36 @@ ytree_get(const struct ynode *m, const char *key)
 	return NULL;
 }
 
+/* Grow *BUF (LEN bytes used) to CAP bytes: a copy, the old one wiped. */
+static int
+grow(char **buf, size_t len, size_t cap, const char *name)
+{
+	char *nb;
+
+	if ((nb = malloc(cap)) == NULL)
+		return fail_errno("%s", name);
+	memcpy(nb, *buf, len);
+	sodium_memzero(*buf, len);
+	free(*buf);
+	*buf = nb;
+	return 0;
+}
+
 int
 ytree_read_file(const char *path, char **out, size_t *outlen)
 {
 	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
 	size_t len = 0, cap = 64 * 1024;
-	char *buf = NULL, *nb;
+	char *buf = NULL;
 	ssize_t n;
 	int fd;
 
+	if (crypto_ready() < 0)
+		return -1;
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
-	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return fail_errno("%s", name);
+	else if ((fd = open_nofollow(path, O_RDONLY, 0)) < 0)
+		return -1;
 	if ((buf = malloc(cap)) == NULL) {
 		fail_errno("%s", name);
 		goto bad;
@@ -474,11 +651,8 @@ ytree_read_file(const char *path, char **out, size_t *outlen)
 				goto bad;
 			}
 			cap *= 2;
-			if ((nb = realloc(buf, cap)) == NULL) {
-				fail_errno("%s", name);
+			if (grow(&buf, len, cap, name) < 0)
 				goto bad;
-			}
-			buf = nb;
 		}
 		n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
@@ -502,8 +676,17 @@ ytree_read_file(const char *path, char **out, size_t *outlen)
 	*outlen = len;
 	return 0;
 bad:
-	free(buf);
+	ytree_input_free(buf, len);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return -1;
+}
+
+void
+ytree_input_free(char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	sodium_memzero(buf, len);
+	free(buf);
 }

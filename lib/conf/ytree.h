@@ -48,9 +48,14 @@ void ytree_free(struct ytree *t);
 
 /*
  * Read PATH ("-" is standard input) into a malloc'd buffer, refusing more
- * than YTREE_MAX_INPUT bytes.  0 or -1 (lasterr).
+ * than YTREE_MAX_INPUT bytes and a symbolic link (the file may hold a
+ * private key).  0 or -1 (lasterr).  Free the buffer with
+ * ytree_input_free().
  */
 int ytree_read_file(const char *path, char **buf, size_t *len);
+
+/* Wipe the LEN bytes at BUF (they may hold a key) and free it; NULL ok. */
+void ytree_input_free(char *buf, size_t len);
 
 /* In mapping M, the value of KEY, or NULL. */
 struct ynode *ytree_get(const struct ynode *m, const char *key);

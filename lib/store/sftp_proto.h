@@ -22,8 +22,8 @@ enum {
 	FXP_EXTENDED = 200, FXP_EXTENDED_REPLY = 201,
 };
 enum {
-	FX_OK = 0, FX_EOF = 1, FX_NO_SUCH_FILE = 2, FX_PERMISSION_DENIED = 3,
-	FX_FAILURE = 4, FX_BAD_MESSAGE = 5, FX_OP_UNSUPPORTED = 8,
+	FX_OK = 0, FX_NO_SUCH_FILE = 2, FX_PERMISSION_DENIED = 3,
+	FX_FAILURE = 4, FX_OP_UNSUPPORTED = 8,
 };
 enum { FXF_WRITE = 0x02, FXF_CREAT = 0x08, FXF_EXCL = 0x20 };
 
@@ -35,7 +35,7 @@ struct rawsftp {
 	uint8_t *out;		/* one request being built */
 	size_t outlen, outcap;
 	uint8_t *in;		/* the last reply's payload (after type, id) */
-	size_t inlen, incap;
+	size_t incap;
 	void (*progress)(void *);	/* called after each packet in or out */
 	void *arg;
 };

@@ -319,8 +319,10 @@ key_files(void)
 	if (symlink(path, link) != 0)
 		abort();
 	put(path, K "\n", 0600);
-	ok(key_read_file(link, key, 1) == -1 && errno == ELOOP,
-	    "a symbolic link is not followed");
+	snprintf(msg, sizeof(msg), "%s: is a symbolic link; refused for a "
+	    "file that may hold a key (name the file itself)", link);
+	ok(key_read_file(link, key, 1) == -1 && errno == ELOOP &&
+	    strcmp(lasterr(), msg) == 0, "a symbolic link is not followed");
 	snprintf(msg, sizeof(msg), "%s: not a regular file", dir);
 	ok(key_read_file(dir, key, 0) == -1 && strcmp(lasterr(), msg) == 0,
 	    "a directory refused");
