@@ -130,3 +130,25 @@ guard_close(struct guard *g)
 	free(g->path);
 	g->path = NULL;
 }
+
+int
+guard_repo(struct guard *g, struct repo *r, int soft)
+{
+	struct snapshot *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (g->path == NULL)
+		return 0;
+	if (repo_snapshots(r, &v, &n) < 0) {
+		if (!soft)
+			return -1;
+		v = NULL;	/* -c reports the bad record itself */
+		n = 0;
+	}
+	if ((rc = guard_check(g, r, v, n)) == 0)
+		guard_remember(g, v, n);
+	if (v != NULL)
+		snapshots_free(v, n);
+	return rc;
+}

@@ -27,6 +27,10 @@ int guard_check(struct guard *g, struct repo *r, const struct snapshot *v,
 /* Remember the records V[0..N) (a failure is only a warning). */
 void guard_remember(struct guard *g, const struct snapshot *v, size_t n);
 
+/* Read every record of R and do both (SOFT: a record that cannot be
+ * read leaves only the listing to compare).  0 or -1. */
+int guard_repo(struct guard *g, struct repo *r, int soft);
+
 void guard_close(struct guard *g);
 
 #endif

@@ -53,7 +53,7 @@ test_expect_success 'the demo runs the story and exits 0' '
 
 test_expect_success 'probe showed alice up' '
 	sed -n "/^home# anemone-probe/,/^\$/p" out >probe &&
-	grep -q "^alice	.*	up\$" probe
+	grep -q "^alice	.*	up	-\$" probe
 '
 
 test_expect_success 'nothing left after a full run' '

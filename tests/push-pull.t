@@ -32,9 +32,7 @@ test_expect_success 'first push initialises the repository, prints the id' '
 
 test_expect_success 'pull gives back the exact stream' '
 	anemone-pull repo host1 >out 2>err &&
-	test_cmp a out &&
-	test $(wc -l <err) = 1 &&
-	grep -qE "^anemone-pull: restoring host1@$(cat id) of [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z \(6.00 MiB\)$" err
+	test_cmp a out && test ! -s err
 '
 
 test_expect_success 'an unchanged re-push stores under 1% of its size' '
@@ -123,7 +121,7 @@ test_expect_success 'usage errors exit 2' '
 	EOF
 	test_cmp expect err &&
 	test_expect_code 2 anemone-pull 2>err &&
-	test $(wc -l <err) = 3 &&
+	test $(wc -l <err) = 7 &&
 	test_expect_code 2 anemone-push repo .hidden <a 2>err
 '
 

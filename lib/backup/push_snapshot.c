@@ -45,6 +45,13 @@ push_write_snapshot(struct push *p, const char *name,
 	snprintf(s.name, sizeof(s.name), "%s", name);
 	s.nlists = (uint32_t)p->nlists;
 	s.lists = p->lists;
+	if (p->tar.status == TAR_COMPLETE) {
+		s.tar = 1;
+		s.cat_size = p->cat.len;
+		s.cat_chunks = p->cat_chunks;
+		s.ncat = (uint32_t)p->ncat_lists;
+		s.cat = p->cat_lists;
+	}
 	if (fmt_snap_body_enc(&s, &body, &blen) < 0)
 		return -1;
 	rlen = SNAP_HEAD_LEN + blen + SEAL_OVERHEAD;

@@ -21,6 +21,7 @@ push_set_failed(struct push *p)
 	}
 	pthread_cond_broadcast(&p->cv_chunk);
 	pthread_cond_broadcast(&p->cv_upl);
+	pthread_cond_broadcast(&p->cv_cat);
 	ring_wake(&p->ring);
 }
 
@@ -63,10 +64,13 @@ push_free(struct push *p)
 	free(p->list);
 	free(p->lists);
 	free(p->ix);
+	free(p->cat_lists);
+	cat_buf_free(&p->cat);
 	ring_destroy(&p->ring);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv_chunk);
 	pthread_cond_destroy(&p->cv_upl);
+	pthread_cond_destroy(&p->cv_cat);
 	free(p);
 }
 
@@ -86,6 +90,7 @@ push_new(struct repo *r, int fd)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv_chunk, NULL);
 	pthread_cond_init(&p->cv_upl, NULL);
+	pthread_cond_init(&p->cv_cat, NULL);
 	ring_init(&p->ring, &p->mu, &p->failed, RING);
 	for (i = 0; i < RING; i++)
 		if ((p->jobs[i].buf = malloc(RESERVE + READ_SIZE)) == NULL ||
@@ -127,8 +132,9 @@ start_threads(struct push *p)
 			break;
 	}
 	p->have_reader = pthread_create(&p->reader_t, NULL, push_reader, p) == 0;
+	p->have_cat = pthread_create(&p->cat_t, NULL, push_cataloguer, p) == 0;
 	if (p->nworkers < NWORKERS || !p->have_writer || p->nupl < NUPL ||
-	    !p->have_reader)
+	    !p->have_reader || !p->have_cat)
 		return fail("cannot start threads");
 	return 0;
 }
@@ -142,6 +148,12 @@ join_threads(struct push *p)
 	/* after a failure the reader stops once its current read returns */
 	if (p->have_reader)
 		pthread_join(p->reader_t, NULL);
+	pthread_mutex_lock(&p->mu);
+	if (!p->have_cat)	/* workers and writer wait for no scan */
+		p->cat_off = 1;
+	pthread_mutex_unlock(&p->mu);
+	if (p->have_cat)
+		pthread_join(p->cat_t, NULL);
 	pthread_mutex_lock(&p->mu);
 	ring_close(&p->ring);
 	pthread_mutex_unlock(&p->mu);
