@@ -145,6 +145,8 @@ main(int argc, char **argv)
 	if (mode == 0 && isatty(1))
 		errx(2, "refusing to write a snapshot to a terminal; redirect "
 		    "stdout");
+	if (mode == 'c')
+		so.no_cache = 1;	/* verify the repository's own copies */
 	if ((r = repo_open_opts(url, keyfile, 0, &created, &so)) == NULL)
 		errx(1, "%s", lasterr());
 	/* first, is anything this client saw missing? (guard.c) */

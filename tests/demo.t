@@ -70,7 +70,6 @@ test_expect_success 'Ctrl-C midway: exit 130, nothing left' '
 		bash "$DEMO" >out2 2>err2 &
 	pid=$! &&
 	wait_for 120 grep -q "anemone-push" out2 &&
-	sleep 1 &&
 	kill -INT -- -"$pid" &&
 	rc=0 && wait "$pid" || rc=$? &&
 	test "$rc" = 130 &&

@@ -6,14 +6,15 @@
 require_root
 require_cmd wireguard-go wg ip jq setpriv ping anemone-render unshare mount
 
-link_keys
-netns_pair A B
-IA=$(uniq_name la)
-IB=$(uniq_name lb)
-link_forget "$A" "$IA"
-link_forget "$B" "$IB"
-
-link_confs "$T"
+test_setup 'setup: keys, two namespaces, configs' '
+	link_keys &&
+	netns_pair A B &&
+	IA=$(uniq_name la) &&
+	IB=$(uniq_name lb) &&
+	link_forget "$A" "$IA" &&
+	link_forget "$B" "$IB" &&
+	link_confs "$T"
+'
 
 link() { ip netns exec "$1" anemone-link "${@:2}"; }
 handshake() {

@@ -5,11 +5,13 @@
 . "$TOP/tests/lib-engine.sh"
 require_cmd perl
 
-newkey "$T/k"
-newkey "$T/other"
-mkdata "$T/a" 6 1
-mkdata "$T/b" 6 2
-export ANEMONE_KEYFILE="$T/k"
+test_setup 'setup: two repository keys, two inputs of 6 MiB' '
+	newkey "$T/k" &&
+	newkey "$T/other" &&
+	mkdata "$T/a" 6 1 &&
+	mkdata "$T/b" 6 2 &&
+	export ANEMONE_KEYFILE="$T/k"
+'
 
 test_expect_success 'a repository key through a symbolic link is refused' '
 	ln -s k "$T/klink" &&

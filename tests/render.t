@@ -5,14 +5,15 @@
 # device in a namespace, then wg showconf.
 . "$(dirname "$0")/lib.sh"
 
-# The fixtures, with the modes a checkout cannot keep.
 R=$T/r
-cp -R "$TOP/tests/render" "$R"
-chmod 600 "$R"/keys/*.key "$R"/keys/*.psk
-cp "$R/keys/a.key" "$R/keys/open.key"
-chmod 640 "$R/keys/open.key"
-ln -s a.key "$R/keys/link.key"
-umask 077
+test_setup 'setup: the fixtures, with the modes a checkout cannot keep' '
+	cp -R "$TOP/tests/render" "$R" &&
+	chmod 600 "$R"/keys/*.key "$R"/keys/*.psk &&
+	cp "$R/keys/a.key" "$R/keys/open.key" &&
+	chmod 640 "$R/keys/open.key" &&
+	ln -s a.key "$R/keys/link.key" &&
+	umask 077
+'
 
 # refuses MESSAGE CMD...: CMD exits 1, writes nothing to stdout and
 # exactly the line MESSAGE to stderr

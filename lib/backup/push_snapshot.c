@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "backup/cache.h"
 #include "backup/push_impl.h"
 #include "error.h"
 
@@ -69,8 +70,10 @@ push_write_snapshot(struct push *p, const char *name,
 		if (rc != STORE_EXISTS)
 			break;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		p->st.stored += rlen;
+		cache_put(p->r->cache, path, rec, rlen);
+	}
 	rc = rc == 0 ? 0 : -1;
 out:
 	free(body);

@@ -326,7 +326,11 @@ get_pubkey(struct ctx *c, const char *key, const struct ynode *n,
 	return 0;
 }
 
-/* A secret key written inline: never shown. */
+/*
+ * A secret key written inline: never shown.  Decoded straight into OUT
+ * (guarded memory); its text lives only in the tree, which ytree_free()
+ * wipes (conf/ytree.c says how every other copy is covered).
+ */
 static int
 get_secret(struct ctx *c, const char *key, const struct ynode *n,
     uint8_t out[KEY_LEN])

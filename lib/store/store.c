@@ -75,3 +75,21 @@ store_names_free(char **names, size_t n)
 		free(names[--n]);
 	free(names);
 }
+
+int
+store_get_many(struct store *s, const char *const *paths, size_t n,
+    uint8_t **bufs, size_t *lens)
+{
+	size_t i;
+	int r;
+
+	if (s->ops->get_many != NULL)
+		return s->ops->get_many(s->be, paths, n, bufs, lens);
+	for (i = 0; i < n; i++)
+		if ((r = store_get_all(s, paths[i], &bufs[i], &lens[i])) < 0) {
+			while (i > 0)
+				free(bufs[--i]);
+			return r;
+		}
+	return STORE_OK;
+}

@@ -35,6 +35,7 @@ struct store_opts {
 	int accept_new;		/* sftp: add an unknown host key */
 	int timeout;		/* sftp: seconds for connect / stalled I/O */
 	int create;		/* create the root if missing */
+	int no_cache;		/* -o no-cache: for the engine's metadata cache */
 };
 
 struct store_ops {
@@ -46,6 +47,10 @@ struct store_ops {
 	 * order (store_list() sorts them) */
 	int (*list)(void *be, const char *dir, char ***names, size_t *n);
 	void (*close)(void *be);
+	/* optional: whole files PATHS[0..N) into malloc'd BUFS[i] of LENS[i]
+	 * bytes, many requests in flight; all or nothing */
+	int (*get_many)(void *be, const char *const *paths, size_t n,
+	    uint8_t **bufs, size_t *lens);
 };
 
 struct store {
@@ -60,6 +65,10 @@ void store_close(struct store *s);
 
 /* Read a whole file into a malloc'd buffer (caller frees). */
 int store_get_all(struct store *s, const char *path, uint8_t **buf, size_t *len);
+/* Read N whole files (the backend's get_many, or one by one): 0 with
+ * every BUFS[i] malloc'd, or a negative STORE_* code and none. */
+int store_get_many(struct store *s, const char *const *paths, size_t n,
+    uint8_t **bufs, size_t *lens);
 
 static inline int store_put(struct store *s, const char *p, const void *b, size_t n)
 { return s->ops->put(s->be, p, b, n); }

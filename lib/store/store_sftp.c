@@ -23,6 +23,7 @@
 
 #include "error.h"
 #include "store/sftp_conn.h"
+#include "store/sftp_many.h"
 #include "store/sftp_proto.h"
 #include "store/store.h"
 
@@ -696,6 +697,68 @@ out:
 	return r;
 }
 
+/* ---- many whole files (sftp_many.c): the metadata on a cold cache ---- */
+
+static void
+strv_free(char **v, size_t n)
+{
+	while (v != NULL && n > 0)
+		free(v[--n]);
+	free(v);
+}
+
+/* Full server paths and "url/path" names for messages of PATHS. */
+static int
+many_names(struct sstore *st, const char *const *paths, size_t n,
+    char ***full, char ***names)
+{
+	char f[4096];
+	size_t i;
+
+	*full = calloc(n, sizeof(**full));
+	*names = calloc(n, sizeof(**names));
+	if (*full == NULL || *names == NULL)
+		return fail_errno("sftp");
+	for (i = 0; i < n; i++) {
+		if (fullpath(st, paths[i], f, sizeof(f)) < 0)
+			return -1;
+		if (((*full)[i] = strdup(f)) == NULL ||
+		    asprintf(&(*names)[i], "%s/%s", st->url, paths[i]) < 0) {
+			(*names)[i] = NULL;
+			return fail_errno("sftp");
+		}
+	}
+	return 0;
+}
+
+static int
+sftp_get_many(void *be, const char *const *paths, size_t n, uint8_t **bufs,
+    size_t *lens)
+{
+	struct sstore *st = be;
+	struct conn *c;
+	char **full = NULL, **names = NULL;
+	int r = STORE_ERR;
+
+	if (many_names(st, paths, n, &full, &names) < 0 ||
+	    (c = conn_acquire(st)) == NULL)
+		goto out;
+	if (raw_ready(c) == 0) {
+		if (sftp_many(&c->raw, (const char *const *)full,
+		    (const char *const *)names, n, bufs, lens) == 0)
+			r = STORE_OK;
+		else if (atomic_load(&c->timedout) || !ssh_is_connected(c->ssh))
+			conn_fail(c, "read");
+		else
+			c->dead = 1;	/* replies left unread on the channel */
+	}
+	conn_release(st, c);
+out:
+	strv_free(full, n);
+	strv_free(names, n);
+	return r;
+}
+
 /* ---- open, close ---- */
 
 static void
@@ -710,6 +773,7 @@ static const struct store_ops sftp_ops = {
 	.size = sftp_size,
 	.list = sftp_list,
 	.close = sftp_close_store,
+	.get_many = sftp_get_many,
 };
 
 /* The root must be a directory; create it (mkdir -p) when asked. */
