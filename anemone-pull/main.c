@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "guard.h"
 #include "pull.h"
 #include "store/store_opts.h"
 
@@ -24,14 +25,14 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: anemone-pull [-q] [opts] repository name[@id] [path ...]\n"
+	    "usage: anemone-pull [-Aq] [opts] repository name[@id] [path ...]\n"
 	    "       anemone-pull -t [opts] repository name[@id] [path ...]\n"
 	    "       anemone-pull -d [opts] repository old[@id] new[@id] "
 	    "[path ...]\n"
 	    "       anemone-pull -H [opts] repository name path\n"
 	    "       anemone-pull -l [opts] repository [name]\n"
 	    "       anemone-pull -c [opts] repository [name[@id]]\n"
-	    "opts: [-k keyfile] [-i sshkey] [-o option] [-r repository] "
+	    "opts: [-A] [-k keyfile] [-i sshkey] [-o option] [-r repository] "
 	    "(with -r, leave the repository operand out)\n");
 	exit(2);
 }
@@ -95,10 +96,14 @@ main(int argc, char **argv)
 	const char *keyfile = getenv("ANEMONE_KEYFILE"), *url = NULL;
 	struct store_opts so = { .timeout = STORE_TIMEOUT_DEFAULT };
 	struct repo *r;
-	int c, mode = 0, quiet = 0, created, rc;
+	struct guard g;
+	int c, mode = 0, quiet = 0, accept = 0, created, rc;
 
-	while ((c = getopt(argc, argv, "cdHlqtk:i:o:r:")) != -1) {
+	while ((c = getopt(argc, argv, "AcdHlqtk:i:o:r:")) != -1) {
 		switch (c) {
+		case 'A':
+			accept = 1;
+			break;
 		case 'c': case 'd': case 'H': case 'l': case 't':
 			if (mode != 0 && mode != c)
 				usage();
@@ -144,7 +149,12 @@ main(int argc, char **argv)
 		so.no_cache = 1;	/* verify the repository's own copies */
 	if ((r = repo_open_opts(url, keyfile, 0, &created, &so)) == NULL)
 		errx(1, "%s", lasterr());
-	rc = run(r, mode, argc, argv, !quiet && mode == 0 && isatty(2));
+	/* first, is anything this client saw missing? (guard.c) */
+	if (guard_open(&g, r, accept) < 0 || guard_repo(&g, r, mode == 'c') < 0)
+		rc = -1;
+	else
+		rc = run(r, mode, argc, argv, !quiet && mode == 0 && isatty(2));
+	guard_close(&g);
 	repo_close(r);
 	if (rc < 0)
 		errx(1, "%s", lasterr());

@@ -2,16 +2,20 @@
  * anemone-push: store stdin as a new snapshot in a repository.
  *	tar c /data | anemone-push [-q] [-k keyfile] [-i sshkey] [-o option]
  *	    repository name
+ *	anemone-push [options] repository name -- tar c /data
  */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backup/push.h"
+#include "backup/state.h"
 #include "error.h"
 #include "human.h"
+#include "push_tool.h"
 #include "store/store_opts.h"
 
 static double t0;
@@ -28,9 +32,33 @@ now(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] "
-	    "repository name\n");
+	fprintf(stderr, "usage: anemone-push [-q] [-k keyfile] [-i sshkey] "
+	    "[-o option] repository name\n"
+	    "                    [-- command [argument ...]]\n");
 	exit(2);
+}
+
+/* Remember the new snapshot ID in this client's state file (rollback
+ * detection, docs/STATE.md); a failure only warns: the push is done. */
+static void
+remember(struct repo *r, const char *id)
+{
+	struct state_snap sn;
+	struct snapshot s;
+	char *path;
+
+	if (repo_load_snapshot(r, id, &s) < 0 || state_path(r->repo_id,
+	    &path) < 0) {
+		warnx("warning: %s; rollback detection will not know "
+		    "snapshot %s", lasterr(), id);
+		return;
+	}
+	state_snap_from(&sn, &s);
+	snapshot_free(&s);
+	if (state_update(path, r->repo_id, &sn, 1, NULL, 0) < 0)
+		warnx("warning: %s; rollback detection will not know "
+		    "snapshot %s", lasterr(), id);
+	free(path);
 }
 
 static void
@@ -46,30 +74,36 @@ progress(const struct push_stats *st, void *arg)
 	fprintf(stderr, "\r\033[Kread %s  %s/s  stored %s", in, rate, stored);
 }
 
-int
-main(int argc, char **argv)
-{
-	const char *keyfile = getenv("ANEMONE_KEYFILE");
-	struct store_opts so = { .timeout = STORE_TIMEOUT_DEFAULT };
-	struct push_stats st;
-	struct repo *r;
-	char id[2 * SNAP_ID_LEN + 1], in[16], stored[16];
-	int c, quiet = 0, created, tty;
-	double dt;
+struct args {
+	const char *keyfile, *repo, *name;
+	char **cmd;		/* the producer after "--", or NULL */
+	struct store_opts so;
+	int quiet;
+};
 
-	while ((c = getopt(argc, argv, "qk:i:o:")) != -1) {
+/* Options and operands into A; usage errors exit 2.  Options end at the
+ * first operand ("+"), so that the producer's own options stay its own. */
+static void
+parse_args(int argc, char **argv, struct args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->keyfile = getenv("ANEMONE_KEYFILE");
+	a->so.timeout = STORE_TIMEOUT_DEFAULT;
+	while ((c = getopt(argc, argv, "+qk:i:o:")) != -1) {
 		switch (c) {
 		case 'q':
-			quiet = 1;
+			a->quiet = 1;
 			break;
 		case 'k':
-			keyfile = optarg;
+			a->keyfile = optarg;
 			break;
 		case 'i':
-			so.identity = optarg;
+			a->so.identity = optarg;
 			break;
 		case 'o':
-			if (store_opt_parse(&so, optarg) < 0)
+			if (store_opt_parse(&a->so, optarg) < 0)
 				errx(2, "%s", lasterr());
 			break;
 		default:
@@ -78,42 +112,82 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 2)
+	if (argc == 2 || (argc > 3 && strcmp(argv[2], "--") == 0))
+		a->cmd = argc > 3 ? argv + 3 : NULL;
+	else
 		usage();
-	if (keyfile == NULL || *keyfile == '\0')
+	a->repo = argv[0];
+	a->name = argv[1];
+	if (a->keyfile == NULL || *a->keyfile == '\0')
 		errx(2, "no key: use -k KEYFILE or set ANEMONE_KEYFILE");
-	if (!fmt_snap_name_valid(argv[1]))
+	if (!fmt_snap_name_valid(a->name))
 		errx(2, "bad snapshot name '%s' (1-64 of A-Z a-z 0-9 . _ -, "
-		    "not starting with '.')", argv[1]);
-	tty = !quiet && isatty(2);
+		    "not starting with '.')", a->name);
+}
+
+/* The gate before the record: did the producer succeed? */
+static int
+producer_ok(void *arg)
+{
+	struct producer *pr = arg;
+
+	return pr->pid < 0 ? 0 : producer_wait(pr);
+}
+
+static void
+summary(const struct args *a, const char *id, const struct push_stats *st)
+{
+	char in[16], stored[16];
+
+	human_size(in, st->in_bytes);
+	human_size(stored, st->stored);
+	fprintf(stderr, "%s@%s: read %s, stored %s, ratio %.1f:1, "
+	    "%llu of %llu chunks new, %.2f s\n", a->name, id, in, stored,
+	    st->stored ? (double)st->in_bytes / (double)st->stored : 0.0,
+	    (unsigned long long)st->new_chunks,
+	    (unsigned long long)st->chunks, now() - t0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct producer pr = { NULL, -1, 0 };
+	struct push_stats st;
+	struct args a;
+	struct repo *r;
+	char id[2 * SNAP_ID_LEN + 1];
+	int created, tty, rc;
+
+	parse_args(argc, argv, &a);
+	tty = !a.quiet && isatty(2);
 	t0 = now();
-	if ((r = repo_open_opts(argv[0], keyfile, 1, &created, &so)) == NULL)
+	if ((r = repo_open_opts(a.repo, a.keyfile, 1, &created, &a.so)) == NULL)
 		errx(1, "%s", lasterr());
-	if (created && !quiet)
+	if (created && !a.quiet)
 		fprintf(stderr, "anemone-push: initialised a new repository "
-		    "at %s\n", argv[0]);
-	if (push_stream(r, 0, argv[1], tty ? progress : NULL, NULL, id,
-	    &st) < 0) {
-		if (tty)
-			fprintf(stderr, "\r\033[K");
+		    "at %s\n", a.repo);
+	if (a.cmd != NULL && producer_start(&pr, a.cmd) < 0) {
 		repo_close(r);
 		errx(1, "%s", lasterr());
 	}
-	repo_close(r);
-	dt = now() - t0;
+	rc = push_stream(r, pr.fd, a.name, tty ? progress : NULL,
+	    producer_ok, &pr, id, &st);
 	if (tty)
 		fprintf(stderr, "\r\033[K");
+	if (rc < 0) {
+		char why[1024];
+		snprintf(why, sizeof(why), "%s", lasterr());
+		if (a.cmd != NULL)
+			producer_wait(&pr);	/* reap it, whatever it says */
+		repo_close(r);
+		errx(1, "%s", why);
+	}
+	remember(r, id);
+	repo_close(r);
 	printf("%s\n", id);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(1, "stdout");
-	if (!quiet) {
-		human_size(in, st.in_bytes);
-		human_size(stored, st.stored);
-		fprintf(stderr, "%s@%s: read %s, stored %s, ratio %.1f:1, "
-		    "%llu of %llu chunks new, %.2f s\n", argv[1], id, in, stored,
-		    st.stored ? (double)st.in_bytes / (double)st.stored : 0.0,
-		    (unsigned long long)st.new_chunks,
-		    (unsigned long long)st.chunks, dt);
-	}
+	if (!a.quiet)
+		summary(&a, id, &st);
 	return 0;
 }

@@ -37,7 +37,7 @@
 #                                        (<= 15 chars with a short prefix)
 #
 # Environment: LC_ALL=C, TZ=UTC, HOME in a fresh trash directory $T (removed
-# at exit; kept when ANEMONE_KEEP=1).  Binaries from $ANEMONE_BUILD/bin
+# at exit; kept when ANEMONE_KEEP=1), XDG_STATE_HOME under it.  Binaries from $ANEMONE_BUILD/bin
 # (default build/asan) come first in PATH.
 
 set -u
@@ -85,6 +85,8 @@ export HOME="$T/home"
 # the metadata cache of push and pull: never the host's /var/cache
 export XDG_CACHE_HOME="$T/cache"
 mkdir -p "$HOME"
+# the clients' state files (docs/STATE.md): never the host's /var/lib
+export XDG_STATE_HOME="$T/home/.local/state"
 : >"$T/.at_exit"
 : >"$T/.when_finished"
 test_count=0

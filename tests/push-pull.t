@@ -117,7 +117,10 @@ test_expect_success 'no key, a key file others may read' '
 
 test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 anemone-push repo 2>err &&
-	echo "usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] repository name" >expect &&
+	cat >expect <<-EOF &&
+	usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] repository name
+	                    [-- command [argument ...]]
+	EOF
 	test_cmp expect err &&
 	test_expect_code 2 anemone-pull 2>err &&
 	test $(wc -l <err) = 7 &&

@@ -174,23 +174,25 @@ join_threads(struct push *p)
 /* Run the threads over the stream; then, everything the snapshot uses
  * being stored, the index and the record. */
 static int
-run(struct push *p, const char *name, push_progress progress, void *arg,
-    char id[2 * SNAP_ID_LEN + 1])
+run(struct push *p, const char *name, push_progress progress,
+    push_gate gate, void *arg, char id[2 * SNAP_ID_LEN + 1])
 {
 	if (start_threads(p) < 0 || push_chunk(p, progress, arg) < 0)
 		push_fail(p);
 	join_threads(p);
 	if (p->failed)
 		return fail("%s", p->err);
-	if (push_ix_write(p) < 0 || push_write_snapshot(p, name, id) < 0)
+	/* the index first: a refused snapshot's data is reused next time */
+	if (push_ix_write(p) < 0 || (gate != NULL && gate(arg) < 0) ||
+	    push_write_snapshot(p, name, id) < 0)
 		return -1;
 	return 0;
 }
 
 int
 push_stream(struct repo *r, int fd, const char *name,
-    push_progress progress, void *arg, char id[2 * SNAP_ID_LEN + 1],
-    struct push_stats *st)
+    push_progress progress, push_gate gate, void *arg,
+    char id[2 * SNAP_ID_LEN + 1], struct push_stats *st)
 {
 	struct push *p;
 	uint32_t *orph = NULL;
@@ -208,7 +210,7 @@ push_stream(struct repo *r, int fd, const char *name,
 		return -1;
 	}
 	if (push_adopt_orphans(p, orph, norph) == 0)
-		rc = run(p, name, progress, arg, id);
+		rc = run(p, name, progress, gate, arg, id);
 	*st = p->st;
 	free(orph);
 	push_free(p);
