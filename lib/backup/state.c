@@ -121,7 +121,7 @@ snap_line(struct cur *c, const char *s, const char *e, struct state_snap *sn)
 static int
 header(struct cur *c, const uint8_t *repo_id, struct state *st)
 {
-	const char *s, *e;
+	const char *s = NULL, *e = NULL;
 
 	if (next_line(c, &s, &e) < 0)
 		return -1;
@@ -171,7 +171,7 @@ state_parse(const char *buf, size_t n, const char *fname,
 {
 	struct cur c = { buf, buf + n, buf, 0, fname };
 	struct state_snap *v = NULL, *sorted;
-	const char *s, *e;
+	const char *s = NULL, *e = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc;
 

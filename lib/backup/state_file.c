@@ -84,8 +84,8 @@ int
 state_load(const char *path, const uint8_t repo_id[REPO_ID_LEN],
     struct state *st)
 {
-	char *buf;
-	size_t n;
+	char *buf = NULL;
+	size_t n = 0;
 	int fd, rc;
 
 	memset(st, 0, sizeof(*st));
