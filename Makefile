@@ -20,7 +20,7 @@ DESTDIR ?=
 O       ?= build/rel
 JOBS    ?= 2
 
-PKGS    := libmnl libsodium yaml-0.1 libssh libzstd
+PKGS    := libmnl libsodium yaml-0.1 libssh libzstd libarchive libxxhash
 TOOLS   := $(sort $(patsubst %/,%,$(dir $(wildcard anemone-*/*.c))))
 LIBSRC  := $(wildcard lib/*.c lib/*/*.c)
 UNITSRC := $(wildcard tests/unit/*.c)

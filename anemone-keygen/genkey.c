@@ -1,10 +1,10 @@
 /*
- * New random keys on stdout: a clamped WireGuard private key, a preshared
- * key or a backup repository key.  Like `wg genkey`, warn when stdout is
- * a regular file that others could read.
+ * New random keys: a clamped WireGuard private key, a preshared key or a
+ * backup repository key.  On stdout, warning like `wg genkey` when stdout
+ * is a regular file that others could read; or, with -o, in a new file
+ * made 0600 here (its WireGuard public key then goes to stdout).
  */
 #include <err.h>
-#include <errno.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,35 +12,39 @@
 #include <sodium.h>
 
 #include "error.h"
+#include "io.h"
 #include "keygen.h"
 #include "keys.h"
 
-int
-print_key(const unsigned char *key)
+#define TEXT_LEN (KEY_B64_LEN + 1)	/* base64 and a newline */
+
+/* The key's text in guarded memory (TEXT_LEN bytes), or NULL (printed). */
+static char *
+key_text(const unsigned char *key)
 {
 	char *text;
-	size_t off = 0, len = KEY_B64_LEN + 1;
-	ssize_t n;
-	int rc = -1;
 
-	if ((text = secret_alloc(len + 1)) == NULL) {
+	if ((text = secret_alloc(TEXT_LEN + 1)) == NULL) {
 		warnx("%s", lasterr());
-		return -1;
+		return NULL;
 	}
 	key_to_base64(text, key);
 	text[KEY_B64_LEN] = '\n';
-	while (off < len) {
-		n = write(STDOUT_FILENO, text + off, len - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			warn("stdout");
-			goto out;
-		}
-		off += (size_t)n;
+	return text;
+}
+
+int
+print_key(int fd, const char *name, const unsigned char *key)
+{
+	char *text;
+	int rc = 0;
+
+	if ((text = key_text(key)) == NULL)
+		return -1;
+	if (write_all(fd, text, TEXT_LEN) != 0) {
+		warn("%s", name);
+		rc = -1;
 	}
-	rc = 0;
-out:
 	secret_free(text);
 	return rc;
 }
@@ -57,8 +61,38 @@ warn_readable_stdout(void)
 		    (unsigned)(st.st_mode & 0777));
 }
 
+/* KEY into the new file PATH; a WireGuard key's public key on stdout.
+ * On any failure PATH is removed again. */
+static int
+save_key(const char *path, enum keytype type, const uint8_t *key)
+{
+	uint8_t pub[KEY_LEN];
+	char *text;
+	int fd, rc = -1;
+
+	if ((text = key_text(key)) == NULL)
+		return -1;
+	if ((fd = key_file_create(path, 0600)) < 0)
+		goto out;
+	if (key_file_finish(fd, path, text, TEXT_LEN) != 0)
+		goto gone;
+	if (type == KEY_WG && key_public(pub, key) < 0) {
+		warnx("%s", lasterr());
+		goto gone;
+	}
+	if (type == KEY_WG && print_key(STDOUT_FILENO, "stdout", pub) < 0)
+		goto gone;
+	rc = 0;
+	goto out;
+gone:
+	unlink(path);
+out:
+	secret_free(text);
+	return rc;
+}
+
 int
-genkey(enum keytype type)
+genkey(enum keytype type, const char *path)
 {
 	uint8_t *key;
 	int rc;
@@ -67,11 +101,15 @@ genkey(enum keytype type)
 		warnx("%s", lasterr());
 		return 1;
 	}
-	warn_readable_stdout();
+	if (path == NULL)
+		warn_readable_stdout();
 	randombytes_buf(key, KEY_LEN);
 	if (type == KEY_WG)
 		key_clamp(key);
-	rc = print_key(key) == 0 ? 0 : 1;
+	if (path != NULL)
+		rc = save_key(path, type, key) == 0 ? 0 : 1;
+	else
+		rc = print_key(STDOUT_FILENO, "stdout", key) == 0 ? 0 : 1;
 	secret_free(key);
 	return rc;
 }

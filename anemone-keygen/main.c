@@ -14,7 +14,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: anemone-keygen [-t wg | psk | repo]\n"
+	    "usage: anemone-keygen [-t wg | psk | repo] [-o file]\n"
 	    "       anemone-keygen -p\n"
 	    "       anemone-keygen -t ssh -f file [-C comment]\n");
 	exit(2);
@@ -41,16 +41,19 @@ int
 main(int argc, char *argv[])
 {
 	enum keytype type = KEY_WG;
-	const char *file = NULL, *comment = NULL;
+	const char *file = NULL, *comment = NULL, *out = NULL;
 	int ch, pflag = 0, tflag = 0;
 
-	while ((ch = getopt(argc, argv, ":C:f:pt:")) != -1) {
+	while ((ch = getopt(argc, argv, ":C:f:o:pt:")) != -1) {
 		switch (ch) {
 		case 'C':
 			comment = optarg;
 			break;
 		case 'f':
 			file = optarg;
+			break;
+		case 'o':
+			out = optarg;
 			break;
 		case 'p':
 			pflag = 1;
@@ -72,9 +75,9 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	if (pflag && (tflag || file != NULL || comment != NULL))
+	if (pflag && (tflag || file != NULL || comment != NULL || out != NULL))
 		usage();
-	if (type == KEY_SSH && file == NULL)
+	if (type == KEY_SSH && (file == NULL || out != NULL))
 		usage();
 	if (type != KEY_SSH && (file != NULL || comment != NULL))
 		usage();
@@ -83,5 +86,5 @@ main(int argc, char *argv[])
 		return pubkey();
 	if (type == KEY_SSH)
 		return sshkey(file, comment);
-	return genkey(type);
+	return genkey(type, out);
 }

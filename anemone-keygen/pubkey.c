@@ -25,7 +25,7 @@ pubkey(void)
 		warnx("%s", lasterr());
 		goto out;
 	}
-	rc = print_key(pub) == 0 ? 0 : 1;
+	rc = print_key(STDOUT_FILENO, "stdout", pub) == 0 ? 0 : 1;
 out:
 	secret_free(priv);
 	return rc;

@@ -9,8 +9,6 @@
  * wiped before it is freed.
  */
 #include <err.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,38 +18,8 @@
 #include <libssh/libssh.h>
 #include <sodium.h>
 
-#include "error.h"
 #include "io.h"
 #include "keygen.h"
-
-static int
-create(const char *path, mode_t mode)
-{
-	int fd;
-
-	fd = open_nofollow(path, O_WRONLY | O_CREAT | O_EXCL, mode);
-	if (fd < 0 && errno == EEXIST)
-		warnx("%s: already exists; not overwriting it", path);
-	else if (fd < 0)
-		warnx("%s", lasterr());
-	return fd;
-}
-
-/* Write S to the new file PATH (already created as FD) and close it. */
-static int
-finish(int fd, const char *path, const char *s)
-{
-	if (write_all(fd, s, strlen(s)) != 0 || fsync(fd) != 0) {
-		warn("%s", path);
-		close(fd);
-		return -1;
-	}
-	if (close(fd) != 0) {
-		warn("%s", path);
-		return -1;
-	}
-	return 0;
-}
 
 /* "user@host", as ssh-keygen writes by default; NULL on failure. */
 static char *
@@ -102,16 +70,16 @@ sshkey(const char *path, const char *comment)
 		warn("%s", pubpath);
 		goto out;
 	}
-	if ((fd = create(path, 0600)) < 0)
+	if ((fd = key_file_create(path, 0600)) < 0)
 		goto out;
 	made = 1;
-	if ((pubfd = create(pubpath, 0644)) < 0)
+	if ((pubfd = key_file_create(pubpath, 0644)) < 0)
 		goto out;
 	made = 2;
-	if (finish(fd, path, priv) != 0)
+	if (key_file_finish(fd, path, priv, strlen(priv)) != 0)
 		goto out;
 	fd = -1;
-	if (finish(pubfd, pubpath, line) != 0)
+	if (key_file_finish(pubfd, pubpath, line, strlen(line)) != 0)
 		goto out;
 	pubfd = -1;
 	if (write_all(STDOUT_FILENO, line, strlen(line)) != 0) {

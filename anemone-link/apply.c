@@ -156,6 +156,15 @@ print_plan(const struct plan *pl, FILE *out)
 	}
 }
 
+int
+link_print_plan(const struct plan *pl, FILE *out)
+{
+	print_plan(pl, out);
+	if (fflush(out) != 0)
+		return fail_errno("writing the plan");
+	return 0;
+}
+
 enum step { S_CREATE, S_DEVICE, S_ADDR, S_MTU, S_UP, S_ROUTES, S_END };
 
 static const char *const step_name[] = {
@@ -285,13 +294,8 @@ link_apply(struct wg_device *want, int get_fd, int dry_run, int verbose,
 		return -1;
 	if (plan(&j, want) < 0)
 		goto out;
-	if (dry_run || verbose) {
-		print_plan(&j.plan, out);
-		if (fflush(out) != 0) {
-			fail_errno("writing the plan");
-			goto out;
-		}
-	}
+	if ((dry_run || verbose) && link_print_plan(&j.plan, out) < 0)
+		goto out;
 	rc = dry_run ? 0 : apply(&j, want);
 out:
 	job_free(&j);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "wg/wgdev.h"
+#include "wg/wgsync.h"
 
 /*
  * Bring WANT->name to WANT's state.  GET_FD: a reply to come from
@@ -14,6 +15,23 @@
  */
 int link_apply(struct wg_device *want, int get_fd, int dry_run, int verbose,
     FILE *out);
+
+/*
+ * anemone-link -r (refresh.c): for each peer of WANT whose endpoint is a
+ * host name and whose handshake on the live device is AGE seconds old or
+ * more (or never happened), resolve the name again and set the endpoint
+ * if the address changed.  Names that do not resolve are reported
+ * through link_warn() and counted in *UNRESOLVED; their peers are left
+ * alone.  DRY_RUN, VERBOSE, OUT: as for link_apply().  0 or -1.
+ */
+int link_refresh(struct wg_device *want, int64_t age, int dry_run,
+    int verbose, FILE *out, size_t *unresolved);
+
+/* Print a plan (a terminal gets aligned columns) and flush.  0 or -1. */
+int link_print_plan(const struct plan *pl, FILE *out);
+
+/* Print MSG as a warning (main.c). */
+void link_warn(const char *msg);
 
 /*
  * When IFNAME has a UAPI socket, ask the daemon for its state now

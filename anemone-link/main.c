@@ -1,6 +1,7 @@
 /*
  * anemone-link: wg0.conf on stdin (or -f FILE) -> a live WireGuard
- * interface, in sync; -n prints the plan only, -d deletes.
+ * interface, in sync; -n prints the plan only, -r only follows endpoint
+ * names that moved, -d deletes.
  */
 #include <err.h>
 #include <errno.h>
@@ -20,13 +21,42 @@
 #include "wg/wgconf.h"
 
 #define CONF_MAX (64u << 20)
+#define REJECT_AFTER_SEC 180	/* WireGuard drops a session this old */
+#define EXIT_PARTIAL 3		/* applied, but some names did not resolve */
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: anemone-link [-nv] [-f file] interface\n"
+	    "       anemone-link -r [-nv] [-a seconds] [-f file] interface\n"
 	    "       anemone-link -d interface\n");
 	exit(2);
+}
+
+void
+link_warn(const char *msg)
+{
+	warnx("warning: %s; endpoint left as it is", msg);
+}
+
+static void
+warn_cb(const char *msg, void *arg)
+{
+	(void)arg;
+	link_warn(msg);
+}
+
+static int64_t
+parse_age(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 86400)
+		errx(2, "-a %s: want seconds, 0..86400", s);
+	return v;
 }
 
 static int
@@ -96,46 +126,68 @@ bad:
 	errx(1, "%s", lasterr());
 }
 
+/* Plain apply or -r: 0, EXIT_PARTIAL, or exits 1. */
+static int
+run(struct wg_device *dev, int refresh, int64_t age, int dry_run,
+    int verbose, int get_fd)
+{
+	size_t bad = 0;
+	int rc = -1;
+
+	if (!can_net_admin())
+		fail("needs CAP_NET_ADMIN (run as root)");
+	else if (refresh)
+		rc = link_refresh(dev, age, dry_run, verbose, stdout, &bad);
+	else {
+		bad = wgconf_resolve(dev, warn_cb, NULL);
+		rc = link_apply(dev, get_fd, dry_run, verbose, stdout);
+	}
+	if (rc < 0) {
+		wgdev_free(dev);
+		errx(1, "%s", lasterr());
+	}
+	wgdev_free(dev);
+	return bad > 0 ? EXIT_PARTIAL : 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct wg_device *dev;
 	const char *file = NULL;
-	int ch, dry_run = 0, verbose = 0, del = 0, get_fd;
+	int ch, dry_run = 0, verbose = 0, del = 0, refresh = 0, get_fd = -1;
+	int64_t age = -1;
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt(argc, argv, "a:df:nrv")) != -1) {
 		switch (ch) {
+		case 'a': age = parse_age(optarg); break;
 		case 'd': del = 1; break;
 		case 'f': file = optarg; break;
 		case 'n': dry_run = 1; break;
+		case 'r': refresh = 1; break;
 		case 'v': verbose = 1; break;
 		default: usage();
 		}
 	}
-	if (argc - optind != 1 || (del && (dry_run || verbose || file)))
+	if (argc - optind != 1 || (del && (dry_run || verbose || file ||
+	    refresh)) || (age >= 0 && !refresh))
 		usage();
 	if ((dev = wgdev_new(argv[optind])) == NULL ||
 	    strchr(argv[optind], '/') || argv[optind][0] == '\0' ||
 	    argv[optind][0] == '.')
 		errx(1, "%s: bad interface name", argv[optind]);
+	wgdev_free(dev);
 	if (del) {
-		wgdev_free(dev);
 		if (!can_net_admin())
 			errx(1, "needs CAP_NET_ADMIN (run as root)");
 		if (link_delete(argv[optind]) < 0)
 			errx(1, "%s", lasterr());
 		return 0;
 	}
-	wgdev_free(dev);
 	/* a userspace daemon writes its state while we parse */
-	get_fd = can_net_admin() ? link_prefetch(argv[optind]) : -1;
+	if (!refresh && can_net_admin())
+		get_fd = link_prefetch(argv[optind]);
 	dev = read_config(file, argv[optind]);
-	if (wgconf_resolve(dev) < 0 || (!can_net_admin() &&
-	    fail("needs CAP_NET_ADMIN (run as root)")) ||
-	    link_apply(dev, get_fd, dry_run, verbose, stdout) < 0) {
-		wgdev_free(dev);
-		errx(1, "%s", lasterr());
-	}
-	wgdev_free(dev);
-	return 0;
+	return run(dev, refresh, age < 0 ? REJECT_AFTER_SEC : age, dry_run,
+	    verbose, get_fd);
 }

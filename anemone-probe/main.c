@@ -97,18 +97,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 }
 
-static const char *
-name_of(const struct wg_device *cfg, const struct wg_peer *p)
-{
-	size_t i;
-
-	for (i = 0; cfg != NULL && i < cfg->n_peers; i++)
-		if (memcmp(cfg->peers[i].public_key, p->public_key,
-		    WG_KEY_LEN) == 0)
-			return cfg->peers[i].name;
-	return NULL;
-}
-
 /*
  * The address to check: the peer's most specific allowed IP (a /32 or
  * /128 is its tunnel address), IPv4 before IPv6, then the lowest; a
@@ -185,35 +173,79 @@ row_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* Rows for DEV's peers picked by WANT; exits 2 for an unknown one. */
+static const struct wg_peer *
+cfg_peer(const struct wg_device *cfg, const struct wg_peer *p)
+{
+	size_t i;
+
+	for (i = 0; cfg != NULL && i < cfg->n_peers; i++)
+		if (memcmp(cfg->peers[i].public_key, p->public_key,
+		    WG_KEY_LEN) == 0)
+			return &cfg->peers[i];
+	return NULL;
+}
+
+/*
+ * One row per peer of DEV, then one per node the config says a peer
+ * relays to us (its traffic takes that peer's entry, its own address).
+ */
+static size_t
+all_rows(const struct wg_device *dev, const struct wg_device *cfg,
+    struct row *rows)
+{
+	size_t k, j, n = 0;
+
+	for (k = 0; k < dev->n_peers; k++) {
+		const struct wg_peer *c = cfg_peer(cfg, &dev->peers[k]);
+		struct row *r = &rows[n++];
+
+		r->peer = &dev->peers[k];
+		r->name = c != NULL ? c->name : NULL;
+		key_to_base64(r->key, r->peer->public_key);
+		tunnel_addr(r->peer, &r->reach.addr);
+		for (j = 0; c != NULL && j < c->n_relayed; j++) {
+			const struct wg_relayed *x = &c->relayed[j];
+
+			r = &rows[n++];
+			r->peer = &dev->peers[k];
+			r->name = x->name;
+			r->via = c->name;
+			key_to_base64(r->key, x->public_key);
+			r->reach.addr.sa.sa_family = x->addr.family;
+			if (x->addr.family == AF_INET)
+				r->reach.addr.in.sin_addr = x->addr.ip4;
+			else
+				r->reach.addr.in6.sin6_addr = x->addr.ip6;
+		}
+	}
+	return n;
+}
+
+/* Rows picked by WANT; exits 2 for an unknown one. */
 static struct row *
 make_rows(const struct wg_device *dev, const struct wg_device *cfg,
     char **want, int nwant, size_t *np)
 {
-	struct row *rows, *r;
+	struct row *rows;
 	int *found, i;
-	size_t k, n = 0;
+	size_t k, n, total = dev->n_peers, kept = 0;
 
-	if ((rows = calloc(dev->n_peers + 1, sizeof(*rows))) == NULL ||
+	for (k = 0; cfg != NULL && k < cfg->n_peers; k++)
+		total += cfg->peers[k].n_relayed;
+	if ((rows = calloc(total + 1, sizeof(*rows))) == NULL ||
 	    (found = calloc((size_t)nwant + 1, sizeof(*found))) == NULL)
 		err(2, "calloc");
-	for (k = 0; k < dev->n_peers; k++) {
-		r = &rows[n];
-		r->peer = &dev->peers[k];
-		r->name = name_of(cfg, r->peer);
-		key_to_base64(r->key, r->peer->public_key);
-		if (!wanted(r, want, nwant, found))
-			continue;
-		tunnel_addr(r->peer, &r->reach.addr);
-		n++;
-	}
+	n = all_rows(dev, cfg, rows);
+	for (k = 0; k < n; k++)
+		if (wanted(&rows[k], want, nwant, found))
+			rows[kept++] = rows[k];
 	for (i = 0; i < nwant; i++)
 		if (!found[i])
 			errx(2, "%s: no peer %s%s", dev->name, want[i],
 			    cfg == NULL && strlen(want[i]) != KEY_B64_LEN ?
 			    " (names need -c FILE)" : "");
 	free(found);
-	*np = n;
+	*np = kept;
 	return rows;
 }
 

@@ -23,6 +23,15 @@ row_name(const struct row *r, char *buf, size_t len)
 	return buf;
 }
 
+/* The relay's name, sanitised like a row name. */
+static const char *
+via_name(const struct row *r, char *buf, size_t len)
+{
+	struct row v = { .name = r->via };
+
+	return row_name(&v, buf, len);
+}
+
 static const char *
 addr_text(const union wg_endpoint *a, int with_port, char *buf, size_t len)
 {
@@ -69,7 +78,7 @@ answered(const struct row *r)
 void
 print_tsv(FILE *f, const struct row *rows, size_t n)
 {
-	char name[256], ep[64], ad[64], age[24], rtt[32];
+	char name[256], via[256], ep[64], ad[64], age[24], rtt[32];
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -85,23 +94,25 @@ print_tsv(FILE *f, const struct row *rows, size_t n)
 		else
 			snprintf(rtt, sizeof(rtt), "-");
 		fprintf(f, "%s\t%s\t%s\t%s\t%" PRIu64 "\t%" PRIu64
-		    "\t%s\t%s\t%s\t%s\n",
+		    "\t%s\t%s\t%s\t%s\t%s\n",
 		    nm != NULL && *nm != '\0' ? nm : "-", r->key,
 		    addr_text(&r->peer->endpoint, 1, ep, sizeof(ep)), age,
 		    r->peer->rx_bytes, r->peer->tx_bytes,
 		    addr_text(&r->reach.addr, 0, ad, sizeof(ad)),
-		    check_text(r), rtt, r->up ? "up" : "down");
+		    check_text(r), rtt, r->up ? "up" : "down",
+		    r->via != NULL ? via_name(r, via, sizeof(via)) : "-");
 	}
 }
 
 /* ---- table ---- */
 
 enum { C_PEER, C_ENDPOINT, C_HANDSHAKE, C_RX, C_TX, C_CHECK, C_STATUS,
-    NCOLS };
+    C_PATH, NCOLS };
 #define CELL 128
 
 static const char *const heads[NCOLS] = {
 	"PEER", "ENDPOINT", "HANDSHAKE", "RX", "TX", "CHECK", "STATUS",
+	"PATH",
 };
 
 static void
@@ -169,6 +180,11 @@ cells(const struct row *r, char c[NCOLS][CELL])
 	else
 		snprintf(c[C_CHECK], CELL, "%s", check_text(r));
 	snprintf(c[C_STATUS], CELL, "%s", r->up ? "up" : "down");
+	if (r->via != NULL)
+		snprintf(c[C_PATH], CELL, "via %s", via_name(r, name,
+		    sizeof(name)));
+	else
+		snprintf(c[C_PATH], CELL, "direct");
 }
 
 void
@@ -238,7 +254,7 @@ labels(FILE *f, const char *ifname, const struct row *r)
 	fputs("\"}", f);
 }
 
-enum { M_UP, M_TS, M_AGE, M_RX, M_TX, M_RTT, NMETRICS };
+enum { M_UP, M_TS, M_AGE, M_RX, M_TX, M_RTT, M_RELAYED, NMETRICS };
 
 static const struct {
 	const char *name, *type, *help;
@@ -255,6 +271,8 @@ static const struct {
 	    "Bytes sent to the peer." },
 	{ "anemone_peer_check_seconds", "gauge",
 	    "Time the active check took to be answered (absent if not)." },
+	{ "anemone_peer_relayed", "gauge",
+	    "1 if the peer is reached through a relay (another peer), else 0." },
 };
 
 void
@@ -289,6 +307,9 @@ print_prom(FILE *f, const char *ifname, const struct row *rows, size_t n)
 				break;
 			case M_TX:
 				fprintf(f, " %" PRIu64 "\n", r->peer->tx_bytes);
+				break;
+			case M_RELAYED:
+				fprintf(f, " %d\n", r->via != NULL);
 				break;
 			default:
 				fprintf(f, " %.6f\n", r->reach.rtt);

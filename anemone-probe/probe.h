@@ -20,8 +20,9 @@ enum check {
 };
 
 struct row {
-	const struct wg_peer *peer;
+	const struct wg_peer *peer;	/* the peer entry the traffic takes */
 	const char *name;	/* from -c, or NULL */
+	const char *via;	/* reached through a relay: its name, or NULL */
 	char key[45];		/* public key, base64 */
 	int64_t age;		/* seconds since the handshake, -1 never */
 	int check;		/* enum check */

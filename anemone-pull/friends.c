@@ -1,148 +1,136 @@
 /*
- * anemone-pull with -F: several repositories of one key.  The first that
- * answers serves; when a restore fails part-way (a blob missing or
- * damaged there, the friend gone), it resumes at the same byte from the
- * next repository holding the same snapshot content (same chunk lists:
- * ids agree across repositories of one key), and so on while each
- * attempt gets further.  -c verifies each repository in turn.
+ * Several repositories of one key (-r, repeated): each opened and
+ * guarded on its own, so that a friend who is away, or who shows a
+ * rolled-back repository, is left out while the others serve.  The first
+ * that answers serves; snapshots of equal content are found at the others
+ * by their chunk lists, whose ids agree across repositories of one key.
  */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "backup/pull.h"
 #include "error.h"
-#include "pull_tool.h"
+#include "guard.h"
+#include "pull.h"
 
-/* Open each repository that answers (index loaded unless listing);
- * the number open, R[i] NULL for the others (named on stderr). */
+/* Open repository I and run the guard; 0 or -1. */
 static int
-open_all(struct repo **r, const char **url, int n, const char *keyfile,
-    const struct store_opts *so, int index)
+open_one(struct friends *f, int i, const char *keyfile,
+    const struct store_opts *so, int accept, int mode)
 {
-	int i, created, k = 0;
+	struct guard g;
+	struct repo *r;
+	int created, rc = -1;
 
-	for (i = 0; i < n; i++) {
-		r[i] = repo_open_opts(url[i], keyfile, 0, &created, so);
-		if (r[i] != NULL && index &&
-		    repo_load_index(r[i], 0, NULL, NULL) < 0) {
-			repo_close(r[i]);
-			r[i] = NULL;
-		}
-		if (r[i] == NULL)
-			warnx("%s", lasterr());
-		else
-			k++;
+	if ((r = repo_open_opts(f->url[i], keyfile, 0, &created, so)) == NULL)
+		return -1;
+	if (guard_open(&g, r, accept) == 0) {
+		if (guard_repo(&g, r, mode == 'c') == 0 && (mode == 'l' ||
+		    mode == 'S' || repo_load_index(r, 0, NULL, NULL) == 0))
+			rc = 0;
+		guard_close(&g);
 	}
-	return k;
+	if (rc < 0)
+		repo_close(r);
+	else
+		f->r[i] = r;
+	return rc;
 }
 
-/* The snapshot at R with the content of S (same name, size and chunk
- * lists), newest first.  0 or -1. */
-static int
-same_content(struct repo *r, const struct snapshot *s, struct snapshot *out)
+int
+friends_open(struct friends *f, const char *keyfile,
+    const struct store_opts *so, int accept, int mode)
+{
+	int i, k = 0;
+
+	for (i = 0; i < f->n; i++) {
+		if (open_one(f, i, keyfile, so, accept, mode) == 0)
+			k++;
+		else if (f->n > 1)
+			warnx("%s", lasterr());
+	}
+	if (k == 0 && f->n > 1)
+		return fail("none of the %d repositories answers", f->n);
+	return k == 0 ? -1 : k;
+}
+
+void
+friends_close(struct friends *f)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->r[i] != NULL) {
+			repo_close(f->r[i]);
+			f->r[i] = NULL;
+		}
+}
+
+int
+friends_next(const struct friends *f, int i)
+{
+	for (; i < f->n; i++)
+		if (f->r[i] != NULL)
+			return i;
+	return -1;
+}
+
+int
+friends_select(struct friends *f, const char *spec, struct snapshot *s)
+{
+	int i, last;
+
+	for (i = friends_next(f, 0); i >= 0; i = friends_next(f, i + 1)) {
+		if (select_snapshot(f->r[i], spec, s) == 0)
+			return i;
+		last = friends_next(f, i + 1) < 0;
+		if (!last)
+			warnx("%s", lasterr());
+	}
+	return -1;
+}
+
+int
+friends_same(struct friends *f, int i, const struct snapshot *s,
+    struct snapshot *t)
 {
 	struct snapshot *v;
-	size_t n, i;
+	size_t n, k;
 
-	if (repo_snapshots(r, &v, &n) < 0)
+	if (repo_snapshots(f->r[i], &v, &n) < 0)
 		return -1;
-	for (i = n; i-- > 0;)
-		if (strcmp(v[i].name, s->name) == 0 && v[i].size == s->size &&
-		    v[i].nlists == s->nlists && memcmp(v[i].lists, s->lists,
+	for (k = n; k-- > 0;)
+		if (strcmp(v[k].name, s->name) == 0 && v[k].size == s->size &&
+		    v[k].nlists == s->nlists && memcmp(v[k].lists, s->lists,
 		    s->nlists * sizeof(*s->lists)) == 0) {
-			*out = v[i];
-			v[i].lists = NULL;
+			*t = v[k];
+			memset(&v[k], 0, sizeof(v[k]));
 			snapshots_free(v, n);
 			return 0;
 		}
 	snapshots_free(v, n);
-	return fail("%s: no snapshot with this content", r->st->url);
-}
-
-/* Restore S (from R[first]) to stdout, resuming at other repositories
- * while each attempt gets further.  0 or -1. */
-static int
-restore(struct repo **r, int n, int first, const struct snapshot *s)
-{
-	struct snapshot t;
-	uint64_t at = 0, got;
-	int i, stuck = 0, rc;
-
-	for (i = first; stuck < n; i = (i + 1) % n, stuck++) {
-		if (r[i] == NULL)
-			continue;
-		got = at;
-		if (i != first || at > 0)
-			fprintf(stderr, "anemone-pull: %s at byte %llu from %s\n",
-			    at > 0 ? "resuming" : "trying", (unsigned long long)at,
-			    r[i]->st->url);
-		if (i == first)
-			rc = pull_stream_from(r[i], s, 1, at, &got);
-		else if ((rc = same_content(r[i], s, &t)) == 0) {
-			rc = pull_stream_from(r[i], &t, 1, at, &got);
-			snapshot_free(&t);
-		}
-		if (rc == 0)
-			return 0;
-		warnx("%s", lasterr());
-		if (got > at) {
-			at = got;
-			stuck = 0;
-		}
-	}
-	return fail("no repository could serve the rest from byte %llu",
-	    (unsigned long long)at);
-}
-
-/* -c: each repository in turn, each reported; 0 or -1. */
-static int
-check_all(struct repo **r, const char **url, int n, const char *spec)
-{
-	int i, bad = 0;
-
-	for (i = 0; i < n; i++) {
-		if (r[i] == NULL)
-			bad++;
-		else if (check(r[i], spec) < 0) {
-			warnx("%s", lasterr());
-			bad++;
-		} else
-			fprintf(stderr, "anemone-pull: %s: ok\n", url[i]);
-	}
-	if (bad > 0)
-		return fail("%d of %d repositories unreachable or with "
-		    "problems", bad, n);
-	return 0;
+	return fail("%s: no snapshot with this content", f->url[i]);
 }
 
 int
-pull_friends(int mode, const char **url, int n, const char *keyfile,
-    const struct store_opts *so, const char *spec)
+check_friends(struct friends *f, const char *spec)
 {
-	struct repo *r[FRIENDS_MAX];
-	struct snapshot s;
-	int i, first, rc = -1;
+	int i, bad = 0;
 
-	if (open_all(r, url, n, keyfile, so, mode != 'l') == 0)
-		errx(1, "no repository answers");
-	for (first = 0; r[first] == NULL; first++)
-		;
-	if (mode == 'c')
-		rc = check_all(r, url, n, spec);
-	else if (mode == 'l')
-		rc = list(r[first], spec);
-	else if ((rc = select_snapshot(r[first], spec, &s)) == 0) {
-		rc = restore(r, n, first, &s);
-		snapshot_free(&s);
+	if (f->n == 1)
+		return check(f->r[0], spec);
+	for (i = 0; i < f->n; i++) {
+		if (f->r[i] == NULL)
+			bad++;	/* named when it was opened */
+		else if (check(f->r[i], spec) < 0) {
+			warnx("%s", lasterr());
+			bad++;
+		} else
+			fprintf(stderr, "anemone-pull: %s: ok\n", f->url[i]);
 	}
-	for (i = 0; i < n; i++)
-		if (r[i] != NULL)
-			repo_close(r[i]);
-	if (rc < 0)
-		errx(1, "%s", lasterr());
-	if (fflush(stdout) != 0 || ferror(stdout))
-		err(1, "stdout");
+	if (bad > 0)
+		return fail("%d of %d repositories unreachable or with "
+		    "problems", bad, f->n);
 	return 0;
 }

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "error.h"
-#include "pull_tool.h"
+#include "pull.h"
 
 struct newest {
 	char name[NAME_MAX_LEN + 1];

@@ -1,216 +1,118 @@
 /*
- * anemone-pull: restore, list and verify snapshots.
- *	anemone-pull [-k keyfile] repository name[@id]     > stream
- *	anemone-pull -l [-k keyfile] repository [name]
- *	anemone-pull -c [-k keyfile] repository [name[@id]]
- *	(each with [-F repository]... for more repositories of one key)
+ * anemone-pull: restore, list, compare and verify snapshots.
+ *	anemone-pull [-q] [opts] repository name[@id] [path ...]   > stream
+ *	anemone-pull -t [opts] repository name[@id] [path ...]
+ *	anemone-pull -d [opts] repository old[@id] new[@id] [path ...]
+ *	anemone-pull -H [opts] repository name path
+ *	anemone-pull -l [opts] repository [name]
+ *	anemone-pull -c [opts] repository [name[@id]]
+ *	anemone-pull -S [-a age] [opts] repository
+ * opts: -k keyfile, -i sshkey, -o option, -r repository (repeatable: one
+ * or more friends, then no repository operand).  Operands keep their
+ * places: the repository (unless -r gives it), then snapshots, then
+ * member paths, so no path is ever taken for a snapshot or a repository.
  */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "backup/pull.h"
 #include "error.h"
-#include "human.h"
-#include "pull_tool.h"
+#include "pull.h"
 #include "store/store_opts.h"
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: anemone-pull [-k keyfile] [-i sshkey] [-o option] "
-	    "repository name[@id]\n"
-	    "       anemone-pull -l [-k keyfile] [-i sshkey] [-o option] "
-	    "repository [name]\n"
-	    "       anemone-pull -c [-k keyfile] [-i sshkey] [-o option] "
-	    "repository [name[@id]]\n"
-	    "       anemone-pull -S [-a age] [-k keyfile] [-i sshkey] "
-	    "[-o option] repository\n"
-	    "       (each also with [-F repository]...)\n");
+	    "usage: anemone-pull [-Aq] [opts] repository name[@id] [path ...]\n"
+	    "       anemone-pull -t [opts] repository name[@id] [path ...]\n"
+	    "       anemone-pull -d [opts] repository old[@id] new[@id] "
+	    "[path ...]\n"
+	    "       anemone-pull -H [opts] repository name path\n"
+	    "       anemone-pull -l [opts] repository [name]\n"
+	    "       anemone-pull -c [opts] repository [name[@id]]\n"
+	    "       anemone-pull -S [-a age] [opts] repository\n"
+	    "opts: [-A] [-k keyfile] [-i sshkey] [-o option] [-r repository]... "
+	    "(with -r, leave the repository operand out)\n");
 	exit(2);
 }
 
+/* A snapshot operand: NAME, or NAME@ID unless BARE. */
 static void
-iso_time(char out[32], uint64_t ns)
-{
-	time_t t = (time_t)(ns / 1000000000u);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-int
-list(struct repo *r, const char *name)
-{
-	struct snapshot *v;
-	size_t n, i;
-	char id[2 * SNAP_ID_LEN + 1], t[32], sz[16];
-	int tty = isatty(1);
-
-	if (repo_snapshots(r, &v, &n) < 0)
-		return -1;
-	if (tty)
-		printf("%-16s  %-20s  %-20s  %10s\n", "ID", "NAME", "TIME", "SIZE");
-	for (i = 0; i < n; i++) {
-		if (name != NULL && strcmp(v[i].name, name) != 0)
-			continue;
-		hex_encode(id, v[i].snap_id, SNAP_ID_LEN);
-		iso_time(t, v[i].time_ns);
-		if (tty) {
-			human_size(sz, v[i].size);
-			printf("%-16s  %-20s  %-20s  %10s\n", id, v[i].name, t, sz);
-		} else {
-			printf("%s\t%s\t%s\t%llu\n", id, v[i].name, t,
-			    (unsigned long long)v[i].size);
-		}
-	}
-	snapshots_free(v, n);
-	return 0;
-}
-
-/* Find NAME[@ID] (ID: a unique prefix of a snapshot id). */
-int
-select_snapshot(struct repo *r, const char *spec, struct snapshot *s)
-{
-	char name[NAME_MAX_LEN + 1], idhex[2 * SNAP_ID_LEN + 1] = "";
-	const char *at = strchr(spec, '@');
-	struct snapshot *v;
-	char **names;
-	size_t n, i, len, hit = 0;
-	int rc, found = -1;
-
-	len = at ? (size_t)(at - spec) : strlen(spec);
-	if (len > NAME_MAX_LEN)
-		return fail("bad snapshot name '%.*s'", (int)len, spec);
-	memcpy(name, spec, len);
-	name[len] = '\0';
-	if (!fmt_snap_name_valid(name))
-		return fail("bad snapshot name '%s'", name);
-	if (at != NULL) {
-		const char *id = at + 1;
-		len = strlen(id);
-		if (len < 4 || len > 2 * SNAP_ID_LEN || strspn(id,
-		    "0123456789abcdef") != len)
-			return fail("bad snapshot id '%s' (4 to 16 lowercase hex "
-			    "digits)", id);
-		rc = store_list(r->st, "snapshots", &names, &n);
-		if (rc < 0 && rc != STORE_NOTFOUND)
-			return -1;
-		for (i = 0; i < n; i++) {
-			if (strncmp(names[i], id, len) == 0) {
-				hit++;
-				snprintf(idhex, sizeof(idhex), "%s", names[i]);
-			}
-		}
-		for (i = 0; i < n; i++)
-			free(names[i]);
-		free(names);
-		if (hit == 0)
-			return fail("%s: no snapshot %s", r->st->url, spec);
-		if (hit > 1)
-			return fail("%s: snapshot id %s is ambiguous", r->st->url, id);
-		if (repo_load_snapshot(r, idhex, s) < 0)
-			return -1;
-		if (strcmp(s->name, name) != 0) {
-			fail("%s: snapshot %s is named %s, not %s", r->st->url,
-			    idhex, s->name, name);
-			snapshot_free(s);
-			return -1;
-		}
-		return 0;
-	}
-	if (repo_snapshots(r, &v, &n) < 0)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i].name, name) == 0)
-			found = (int)i;
-	if (found < 0) {
-		snapshots_free(v, n);
-		return fail("%s: no snapshot named %s", r->st->url, name);
-	}
-	*s = v[found];
-	v[found].lists = NULL;
-	snapshots_free(v, n);
-	return 0;
-}
-
-/* Verify: every record, and every object the selected ones use. */
-int
-check(struct repo *r, const char *spec)
-{
-	struct snapshot s;
-	char **names;
-	size_t n, i, seen = 0;
-	int rc, bad = 0;
-
-	if (spec != NULL && strchr(spec, '@') != NULL) {
-		if (select_snapshot(r, spec, &s) < 0)
-			return -1;
-		rc = pull_stream(r, &s, -1);
-		snapshot_free(&s);
-		return rc;
-	}
-	rc = store_list(r->st, "snapshots", &names, &n);
-	if (rc < 0 && rc != STORE_NOTFOUND)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (repo_load_snapshot(r, names[i], &s) < 0) {
-			warnx("%s", lasterr());
-			bad = 1;
-		} else {
-			if (spec != NULL && strcmp(spec, s.name) == 0)
-				seen++;
-			if ((spec == NULL || strcmp(spec, s.name) == 0) &&
-			    pull_stream(r, &s, -1) < 0) {
-				warnx("%s", lasterr());
-				bad = 1;
-			}
-			snapshot_free(&s);
-		}
-		free(names[i]);
-	}
-	free(names);
-	if (bad)
-		return fail("%s: problems found", r->st->url);
-	if (spec != NULL && seen == 0)
-		return fail("%s: no snapshot named %s", r->st->url, spec);
-	return 0;
-}
-
-static void
-add_url(const char **urls, int *n, const char *url)
-{
-	if (*n == FRIENDS_MAX)
-		errx(2, "at most %d repositories", FRIENDS_MAX);
-	urls[(*n)++] = url;
-}
-
-static double
-age_arg(const char *arg)
-{
-	double sec;
-
-	if (parse_age(arg, &sec) < 0)
-		errx(2, "%s", lasterr());
-	return sec;
-}
-
-/* The NAME[@ID] operand (no @ID when listing): exit 2 when bad. */
-static void
-check_name(const char *spec, int mode)
+check_spec(const char *spec, int bare)
 {
 	char name[NAME_MAX_LEN + 1];
 	size_t len = strcspn(spec, "@");
 
 	snprintf(name, sizeof(name), "%.*s", (int)len, spec);
-	if (len > NAME_MAX_LEN || !fmt_snap_name_valid(name) ||
-	    (mode == 'l' && spec[len] != '\0'))
+	if (len > NAME_MAX_LEN || !fmt_snap_name_valid(name) || (bare && spec[len]))
 		errx(2, "bad snapshot name '%.*s'", (int)len, spec);
+}
+
+/* How many snapshot operands each mode takes: minimum, maximum. */
+static void
+operands(int mode, int argc, char **argv)
+{
+	int lo = 1, hi = 1, i;
+
+	if (mode == 'l' || mode == 'c' || mode == 'S')
+		lo = 0;
+	if (mode == 'd')
+		lo = hi = 2;
+	if (argc < lo || (mode == 'H' && argc != 2) || (mode == 'S' && argc > 0) ||
+	    ((mode == 'l' || mode == 'c') && argc > 1))
+		usage();
+	for (i = 0; i < argc && i < hi; i++)
+		check_spec(argv[i], mode == 'l' || mode == 'H');
+}
+
+/* -l, -t, -d, -H at repository R. */
+static int
+show(struct repo *r, int mode, int argc, char **argv)
+{
+	switch (mode) {
+	case 'l':
+		return list_snapshots(r, argc ? argv[0] : NULL);
+	case 't':
+		return show_members(r, argv[0], argv + 1, (size_t)argc - 1);
+	case 'd':
+		return show_diff(r, argv[0], argv[1], argv + 2, (size_t)argc - 2);
+	default:
+		return show_history(r, argv[0], argv[1]);
+	}
+}
+
+/* The mode over the repositories: a restore or -c uses all of them, the
+ * others are answered by the first that can. */
+static int
+run(struct friends *f, int mode, int argc, char **argv, int progress)
+{
+	int i, next;
+
+	if (mode == 'c')
+		return check_friends(f, argc ? argv[0] : NULL);
+	if (mode == 0 && argc > 1)
+		return restore_part(f, argv[0], argv + 1, (size_t)argc - 1,
+		    progress);
+	if (mode == 0)
+		return restore_all(f, argv[0], progress);
+	for (i = friends_next(f, 0); i >= 0; i = next) {
+		if (show(f->r[i], mode, argc, argv) == 0)
+			return 0;
+		if ((next = friends_next(f, i + 1)) >= 0)
+			warnx("%s", lasterr());
+	}
+	return -1;
+}
+
+static void
+add_repo(struct friends *f, const char *url)
+{
+	if (f->n == FRIENDS_MAX)
+		errx(2, "-r: at most %d repositories", FRIENDS_MAX);
+	f->url[f->n++] = url;
 }
 
 int
@@ -218,23 +120,27 @@ main(int argc, char **argv)
 {
 	const char *keyfile = getenv("ANEMONE_KEYFILE");
 	struct store_opts so = { .timeout = STORE_TIMEOUT_DEFAULT };
-	struct snapshot s;
-	struct repo *r;
-	const char *urls[FRIENDS_MAX];
-	int c, mode = 0, created, rc, nurl = 1;
+	struct friends f;
+	int c, mode = 0, quiet = 0, accept = 0, rc;
 	double maxage = 0;
 
-	while ((c = getopt(argc, argv, "clSa:k:i:o:F:")) != -1) {
+	memset(&f, 0, sizeof(f));
+	while ((c = getopt(argc, argv, "AcdHlqStk:i:o:r:a:")) != -1) {
 		switch (c) {
-		case 'a':
-			maxage = age_arg(optarg);
+		case 'A':
+			accept = 1;
 			break;
-		case 'c':
-		case 'l':
-		case 'S':
+		case 'a':
+			if (parse_age(optarg, &maxage) < 0)
+				errx(2, "%s", lasterr());
+			break;
+		case 'c': case 'd': case 'H': case 'l': case 'S': case 't':
 			if (mode != 0 && mode != c)
 				usage();
 			mode = c;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'k':
 			keyfile = optarg;
@@ -246,8 +152,8 @@ main(int argc, char **argv)
 			if (store_opt_parse(&so, optarg) < 0)
 				errx(2, "%s", lasterr());
 			break;
-		case 'F':
-			add_url(urls, &nurl, optarg);
+		case 'r':
+			add_repo(&f, optarg);
 			break;
 		default:
 			usage();
@@ -255,40 +161,31 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc > 2 || (mode == 0 && argc != 2) ||
-	    (mode == 'S' && argc != 1) || (maxage > 0 && mode != 'S'))
+	if (f.n == 0) {
+		if (argc < 1)
+			usage();
+		add_repo(&f, *argv++);
+		argc--;
+	}
+	operands(mode, argc, argv);
+	if (maxage > 0 && mode != 'S')
 		usage();
 	if (keyfile == NULL || *keyfile == '\0')
 		errx(2, "no key: use -k KEYFILE or set ANEMONE_KEYFILE");
-	if (argc == 2)
-		check_name(argv[1], mode);
 	if (mode == 0 && isatty(1))
 		errx(2, "refusing to write a snapshot to a terminal; redirect "
 		    "stdout");
-	urls[0] = argv[0];
 	if (mode == 'S')
-		return pull_health(urls, nurl, keyfile, &so, maxage);
-	if (nurl > 1) {
-		return pull_friends(mode, urls, nurl, keyfile, &so,
-		    argc == 2 ? argv[1] : NULL);
-	}
-	if ((r = repo_open_opts(argv[0], keyfile, 0, &created, &so)) == NULL)
+		return pull_health(f.url, f.n, keyfile, &so, maxage);
+	if (mode == 'c')
+		so.no_cache = 1;	/* verify the repository's own copies */
+	/* first, is anything this client saw missing? (guard.c) */
+	if (friends_open(&f, keyfile, &so, accept, mode) < 0)
 		errx(1, "%s", lasterr());
-	if (mode == 'l') {
-		rc = list(r, argc == 2 ? argv[1] : NULL);
-	} else if (repo_load_index(r, 0, NULL, NULL) < 0) {
-		rc = -1;
-	} else if (mode == 'c') {
-		rc = check(r, argc == 2 ? argv[1] : NULL);
-	} else if ((rc = select_snapshot(r, argv[1], &s)) == 0) {
-		rc = pull_stream(r, &s, 1);
-		snapshot_free(&s);
-	}
-	if (rc < 0) {
-		repo_close(r);
+	rc = run(&f, mode, argc, argv, !quiet && mode == 0 && isatty(2));
+	friends_close(&f);
+	if (rc < 0)
 		errx(1, "%s", lasterr());
-	}
-	repo_close(r);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		err(1, "stdout");
 	return 0;

@@ -1,7 +1,7 @@
 /*
- * anemone-push with -F: one stream to several repositories (push_fan()).
- * Each repository that cannot be opened or drops out is named on stderr;
- * the others still get the snapshot.
+ * anemone-push -r A -r B ...: one stream to several repositories
+ * (push_fan()).  Each repository that cannot be opened or drops out is
+ * named on stderr; the others still get the snapshot.
  */
 #include <err.h>
 #include <stdio.h>
@@ -10,8 +10,8 @@
 
 #include "backup/push.h"
 #include "error.h"
-#include "friends.h"
 #include "human.h"
+#include "push_tool.h"
 
 /* Print the outcome; the exit status (anemone-push(1)). */
 static int
@@ -29,6 +29,7 @@ report(const char *name, const char **url, int n, struct repo **r,
 			continue;
 		}
 		nok++;
+		remember(r[i], res[i].id);
 		printf("%s %s\n", res[i].id, url[i]);
 		if (quiet)
 			continue;
@@ -51,12 +52,27 @@ report(const char *name, const char **url, int n, struct repo **r,
 	return nok == n ? 0 : nok == 0 ? 1 : 3;
 }
 
+/* Close every repository open in R, then exit 1 with WHY. */
+static void __attribute__((noreturn))
+give_up(struct repo **r, int n, const char *why)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (r[i] != NULL)
+			repo_close(r[i]);
+	errx(1, "%s", why);
+}
+
 int
 push_friends(const char **url, int n, const char *keyfile,
-    const struct store_opts *so, const char *name, double slow, int quiet)
+    const struct store_opts *so, const char *name, double slow, int quiet,
+    char **cmd)
 {
+	struct producer pr = { NULL, -1, 0 };
 	struct repo *r[FAN_MAX], *open[FAN_MAX];
 	struct push_result res[FAN_MAX], got[FAN_MAX];
+	char why[1024];
 	int i, k = 0, created, rc;
 
 	for (i = 0; i < n; i++) {
@@ -71,12 +87,16 @@ push_friends(const char **url, int n, const char *keyfile,
 		}
 	}
 	memset(res, 0, sizeof(res));
-	if (k > 0 && push_fan(open, k, 0, name, slow, NULL, NULL, got) < 0) {
-		for (i = 0; i < n; i++)
-			if (r[i] != NULL)
-				repo_close(r[i]);
-		errx(1, "%s", lasterr());
-	}
+	if (k == 0)
+		give_up(r, n, "no repository answers");
+	if (cmd != NULL && producer_start(&pr, cmd) < 0)
+		give_up(r, n, lasterr());
+	rc = push_fan(open, k, pr.fd, name, slow, NULL, producer_ok, &pr, got);
+	snprintf(why, sizeof(why), "%s", lasterr());
+	if (cmd != NULL)
+		producer_wait(&pr);	/* reaped by the gate, or now */
+	if (rc < 0)
+		give_up(r, n, why);
 	for (i = 0, k = 0; i < n; i++)
 		if (r[i] != NULL)
 			res[i] = got[k++];

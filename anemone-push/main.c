@@ -1,18 +1,24 @@
 /*
  * anemone-push: store stdin as a new snapshot in a repository.
  *	tar c /data | anemone-push [-q] [-k keyfile] [-i sshkey] [-o option]
- *	    [-F repository]... [-s seconds] repository name
+ *	    [-s seconds] repository name
+ *	anemone-push [options] repository name -- tar c /data
+ *	anemone-push [options] -r repository [-r repository]... name
+ * With -r (repeatable) every repository is an option's argument and the
+ * only operand is the name, so neither is ever taken for the other.
  */
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "backup/push.h"
+#include "backup/state.h"
 #include "error.h"
-#include "friends.h"
 #include "human.h"
+#include "push_tool.h"
 #include "store/store_opts.h"
 
 static double t0;
@@ -30,8 +36,31 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: anemone-push [-q] [-k keyfile] [-i sshkey] "
-	    "[-o option]\n\t[-F repository]... [-s seconds] repository name\n");
+	    "[-o option] [-s seconds]\n"
+	    "                    {repository | -r repository ...} name "
+	    "[-- command [argument ...]]\n");
 	exit(2);
+}
+
+void
+remember(struct repo *r, const char *id)
+{
+	struct state_snap sn;
+	struct snapshot s;
+	char *path;
+
+	if (repo_load_snapshot(r, id, &s) < 0 || state_path(r->repo_id,
+	    &path) < 0) {
+		warnx("warning: %s; rollback detection will not know "
+		    "snapshot %s", lasterr(), id);
+		return;
+	}
+	state_snap_from(&sn, &s);
+	snapshot_free(&s);
+	if (state_update(path, r->repo_id, &sn, 1, NULL, 0) < 0)
+		warnx("warning: %s; rollback detection will not know "
+		    "snapshot %s", lasterr(), id);
+	free(path);
 }
 
 static void
@@ -47,84 +76,66 @@ progress(const struct push_stats *st, void *arg)
 	fprintf(stderr, "\r\033[Kread %s  %s/s  stored %s", in, rate, stored);
 }
 
-/* Push stdin to one repository; the exit status. */
-static int
-push_one(const char *url, const char *name, const char *keyfile,
-    const struct store_opts *so, int quiet)
-{
-	struct push_stats st;
-	struct repo *r;
-	char id[2 * SNAP_ID_LEN + 1], in[16], stored[16];
-	int created, tty;
-	double dt;
+struct args {
+	const char *keyfile, *repo, *name;
+	const char *urls[FAN_MAX];	/* -r, in order */
+	int nurl;
+	double slow;		/* -s */
+	char **cmd;		/* the producer after "--", or NULL */
+	struct store_opts so;
+	int quiet;
+};
 
-	tty = !quiet && isatty(2);
-	t0 = now();
-	if ((r = repo_open_opts(url, keyfile, 1, &created, so)) == NULL)
-		errx(1, "%s", lasterr());
-	if (created && !quiet)
-		fprintf(stderr, "anemone-push: initialised a new repository "
-		    "at %s\n", url);
-	if (push_stream(r, 0, name, tty ? progress : NULL, NULL, id,
-	    &st) < 0) {
-		if (tty)
-			fprintf(stderr, "\r\033[K");
-		repo_close(r);
-		errx(1, "%s", lasterr());
-	}
-	repo_close(r);
-	dt = now() - t0;
-	if (tty)
-		fprintf(stderr, "\r\033[K");
-	printf("%s\n", id);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		err(1, "stdout");
-	if (!quiet) {
-		human_size(in, st.in_bytes);
-		human_size(stored, st.stored);
-		fprintf(stderr, "%s@%s: read %s, stored %s, ratio %.1f:1, "
-		    "%llu of %llu chunks new, %.2f s\n", name, id, in, stored,
-		    st.stored ? (double)st.in_bytes / (double)st.stored : 0.0,
-		    (unsigned long long)st.new_chunks,
-		    (unsigned long long)st.chunks, dt);
-	}
-	return 0;
+static void
+add_repo(struct args *a, const char *url)
+{
+	if (a->nurl == FAN_MAX)
+		errx(2, "-r: at most %d repositories", FAN_MAX);
+	a->urls[a->nurl++] = url;
 }
 
-int
-main(int argc, char **argv)
+static double
+seconds_arg(const char *arg)
 {
-	const char *keyfile = getenv("ANEMONE_KEYFILE");
-	struct store_opts so = { .timeout = STORE_TIMEOUT_DEFAULT };
-	const char *urls[FAN_MAX];
-	int c, quiet = 0, nurl = 1;
-	double slow = 120;
 	char *end;
+	double s = strtod(arg, &end);
 
-	while ((c = getopt(argc, argv, "qk:i:o:F:s:")) != -1) {
+	if (end == arg || *end != '\0' || !(s >= 1 && s <= 86400))
+		errx(2, "-s %s: seconds from 1 to 86400", arg);
+	return s;
+}
+
+/* Options and operands into A; usage errors exit 2.  Options end at the
+ * first operand ("+"), so that the producer's own options stay its own. */
+static void
+parse_args(int argc, char **argv, struct args *a)
+{
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->keyfile = getenv("ANEMONE_KEYFILE");
+	a->so.timeout = STORE_TIMEOUT_DEFAULT;
+	a->slow = 120;
+	while ((c = getopt(argc, argv, "+qk:i:o:r:s:")) != -1) {
 		switch (c) {
 		case 'q':
-			quiet = 1;
+			a->quiet = 1;
 			break;
 		case 'k':
-			keyfile = optarg;
+			a->keyfile = optarg;
 			break;
 		case 'i':
-			so.identity = optarg;
+			a->so.identity = optarg;
 			break;
 		case 'o':
-			if (store_opt_parse(&so, optarg) < 0)
+			if (store_opt_parse(&a->so, optarg) < 0)
 				errx(2, "%s", lasterr());
 			break;
-		case 'F':
-			if (nurl == FAN_MAX)
-				errx(2, "at most %d repositories", FAN_MAX);
-			urls[nurl++] = optarg;
+		case 'r':
+			add_repo(a, optarg);
 			break;
 		case 's':
-			slow = strtod(optarg, &end);
-			if (*end != '\0' || !(slow >= 1 && slow <= 86400))
-				errx(2, "-s %s: seconds from 1 to 86400", optarg);
+			a->slow = seconds_arg(optarg);
 			break;
 		default:
 			usage();
@@ -132,17 +143,90 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 2)
-		usage();
-	if (keyfile == NULL || *keyfile == '\0')
-		errx(2, "no key: use -k KEYFILE or set ANEMONE_KEYFILE");
-	if (!fmt_snap_name_valid(argv[1]))
-		errx(2, "bad snapshot name '%s' (1-64 of A-Z a-z 0-9 . _ -, "
-		    "not starting with '.')", argv[1]);
-	if (nurl > 1) {
-		urls[0] = argv[0];
-		return push_friends(urls, nurl, keyfile, &so, argv[1], slow,
-		    quiet);
+	if (a->nurl == 0) {	/* no -r: the first operand is the repository */
+		if (argc < 1)
+			usage();
+		add_repo(a, *argv++);
+		argc--;
 	}
-	return push_one(argv[0], argv[1], keyfile, &so, quiet);
+	if (argc == 1 || (argc > 2 && strcmp(argv[1], "--") == 0))
+		a->cmd = argc > 2 ? argv + 2 : NULL;
+	else
+		usage();
+	a->repo = a->urls[0];
+	a->name = argv[0];
+	if (a->keyfile == NULL || *a->keyfile == '\0')
+		errx(2, "no key: use -k KEYFILE or set ANEMONE_KEYFILE");
+	if (!fmt_snap_name_valid(a->name))
+		errx(2, "bad snapshot name '%s' (1-64 of A-Z a-z 0-9 . _ -, "
+		    "not starting with '.')", a->name);
+}
+
+int
+producer_ok(void *arg)
+{
+	struct producer *pr = arg;
+
+	return pr->pid < 0 ? 0 : producer_wait(pr);
+}
+
+static void
+summary(const struct args *a, const char *id, const struct push_stats *st)
+{
+	char in[16], stored[16];
+
+	human_size(in, st->in_bytes);
+	human_size(stored, st->stored);
+	fprintf(stderr, "%s@%s: read %s, stored %s, ratio %.1f:1, "
+	    "%llu of %llu chunks new, %.2f s\n", a->name, id, in, stored,
+	    st->stored ? (double)st->in_bytes / (double)st->stored : 0.0,
+	    (unsigned long long)st->new_chunks,
+	    (unsigned long long)st->chunks, now() - t0);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct producer pr = { NULL, -1, 0 };
+	struct push_stats st;
+	struct args a;
+	struct repo *r;
+	char id[2 * SNAP_ID_LEN + 1];
+	int created, tty, rc;
+
+	parse_args(argc, argv, &a);
+	if (a.nurl > 1)
+		return push_friends(a.urls, a.nurl, a.keyfile, &a.so, a.name,
+		    a.slow, a.quiet, a.cmd);
+	tty = !a.quiet && isatty(2);
+	t0 = now();
+	if ((r = repo_open_opts(a.repo, a.keyfile, 1, &created, &a.so)) == NULL)
+		errx(1, "%s", lasterr());
+	if (created && !a.quiet)
+		fprintf(stderr, "anemone-push: initialised a new repository "
+		    "at %s\n", a.repo);
+	if (a.cmd != NULL && producer_start(&pr, a.cmd) < 0) {
+		repo_close(r);
+		errx(1, "%s", lasterr());
+	}
+	rc = push_stream(r, pr.fd, a.name, tty ? progress : NULL,
+	    producer_ok, &pr, id, &st);
+	if (tty)
+		fprintf(stderr, "\r\033[K");
+	if (rc < 0) {
+		char why[1024];
+		snprintf(why, sizeof(why), "%s", lasterr());
+		if (a.cmd != NULL)
+			producer_wait(&pr);	/* reap it, whatever it says */
+		repo_close(r);
+		errx(1, "%s", why);
+	}
+	remember(r, id);
+	repo_close(r);
+	printf("%s\n", id);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err(1, "stdout");
+	if (!a.quiet)
+		summary(&a, id, &st);
+	return 0;
 }

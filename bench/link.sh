@@ -5,8 +5,10 @@
 # round, the order alternating.  Median and best of the samples are
 # compared; ratio = wg syncconf time / anemone-link time.  An unchanged
 # re-apply by anemone-link is one read of the device and nothing else, so
-# its floor is the time wireguard-go takes to answer "get=1"; the last
-# line shows that time (measured with `wg showconf`) on each device.
+# its floor is the time wireguard-go takes to answer "get=1", measured
+# with `wg showconf` on each device.  The two targets, on the medians:
+#   first apply no slower than wg syncconf            (ratio >= 1.00x)
+#   unchanged re-apply within 1.2x of one device read (ratio >= 0.83x)
 #
 #   LINK_BENCH_PEERS (10000)  LINK_BENCH_ROUNDS (3)  LINK_BENCH_AGAIN (5)
 set -eu
@@ -128,12 +130,33 @@ for what in first again; do
 		label="$([ "$what" = first ] && echo "first apply" || echo "unchanged re-apply"), $s"
 		printf '%-28s %9d ms %11d ms %7.2fx\n' "$label" "$w" "$a" \
 			"$(awk -v w="$w" -v a="$a" 'BEGIN { print (a > 0 ? w / a : 0) }')"
-		# the medians, for make bench's summary (scripts/bench.sh)
-		[ -z "${BENCH_SUMMARY:-}" ] || [ "$s" != median ] ||
-			printf 'link\t%s, %d peers, vs wg syncconf\t%d ms\t%d ms\t%.2fx\t-\n' \
-			"${label%%,*}" "$N" "$a" "$w" \
-			"$(awk -v w="$w" -v a="$a" 'BEGIN { print (a > 0 ? w / a : 0) }')" >>"$BENCH_SUMMARY"
 	done
 done
 printf '%-28s %9d ms %11d ms   (reading the device: `wg showconf`, median)\n' \
 	"device read alone" "$(stat median wg read)" "$(stat median anemone read)"
+
+# target ANEMONE_MS OTHER_MS MIN_RATIO GOAL: "ratio<TAB>goal: ok|MISSED"
+target() {
+	awk -v a="$1" -v o="$2" -v m="$3" -v g="$4" 'BEGIN {
+		r = a > 0 ? o / a : 0
+		printf "%.2fx\t%s: %s\n", r, g, (r >= m ? "ok" : "MISSED") }'
+}
+fa=$(stat median anemone first) fw=$(stat median wg first)
+ra=$(stat median anemone again) rr=$(stat median anemone read)
+rw=$(stat median wg again)
+t1=$(target "$fa" "$fw" 1 "no slower, >= 1.00x")
+t2=$(target "$ra" "$rr" 0.8334 "within 1.2x, >= 0.83x")
+printf '\ntargets (medians; ratio = other / anemone-link, higher is better):\n'
+printf '  first apply vs wg syncconf              %5d ms vs %5d ms  %s\n' \
+	"$fa" "$fw" "$(echo "$t1" | tr '\t' ' ')"
+printf '  unchanged re-apply vs one device read   %5d ms vs %5d ms  %s\n' \
+	"$ra" "$rr" "$(echo "$t2" | tr '\t' ' ')"
+# the medians, for make bench's summary (scripts/bench.sh)
+if [ -n "${BENCH_SUMMARY:-}" ]; then
+	printf 'link\tfirst apply, %d peers, vs wg syncconf\t%d ms\t%d ms\t%s\n' \
+		"$N" "$fa" "$fw" "$t1" >>"$BENCH_SUMMARY"
+	printf 'link\tunchanged re-apply, %d peers, vs wg syncconf\t%d ms\t%d ms\t%s\n' \
+		"$N" "$ra" "$rw" "$(target "$ra" "$rw" 0 "-" | cut -f1)	-" >>"$BENCH_SUMMARY"
+	printf 'link\tunchanged re-apply, %d peers, vs one device read (wg showconf)\t%d ms\t%d ms\t%s\n' \
+		"$N" "$ra" "$rr" "$t2" >>"$BENCH_SUMMARY"
+fi

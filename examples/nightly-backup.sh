@@ -21,7 +21,7 @@ conf=${ANEMONE_BACKUP_CONF:-/etc/anemone/backup.conf}
 : "${IFACE:=wg0}" "${NAMES:=}" "${NAME:=$(hostname)}" "${MAILTO:=}"
 : "${SSH_KEY:=}" "${KNOWN_HOSTS:=}"
 log=$(mktemp) || exit 1
-trap 'rm -f "$log" "$log.tar"' EXIT
+trap 'rm -f "$log"' EXIT
 status=0
 
 # tar -C / with relative names: restores go wherever tar -x is told
@@ -46,20 +46,16 @@ for f in $FRIENDS; do
 		status=1
 		continue
 	fi
-	# tar's status through the pipe: 1 is "a file changed as we read
-	# it" (a backup of a live system), 2 or more a failure
-	if id=$({ tar -C / -cf - "$@" 2>>"$log"; echo $? >"$log.tar"; } |
-	    anemone-push -q -k "$KEYFILE" ${SSH_KEY:+-i "$SSH_KEY"} \
-	    ${KNOWN_HOSTS:+-o known_hosts="$KNOWN_HOSTS"} \
-	    "$repo" "$NAME" 2>>"$log"); then
-		if [ "$(cat "$log.tar")" -le 1 ]; then
-			echo "$peer: ok, snapshot $NAME@$id" >>"$log"
-		else
-			echo "$peer: tar failed, the snapshot is incomplete" >>"$log"
-			status=1
-		fi
+	# anemone-push runs tar itself and writes the snapshot only when tar
+	# succeeds.  tar's status 1 is "a file changed as we read it" (a
+	# backup of a live system), a complete archive still; 2 or more is
+	# a failure, and then no snapshot is written.
+	if id=$(anemone-push -q -k "$KEYFILE" ${SSH_KEY:+-i "$SSH_KEY"} \
+	    ${KNOWN_HOSTS:+-o known_hosts="$KNOWN_HOSTS"} "$repo" "$NAME" -- \
+	    sh -c 'tar -C / -cf - "$@"; [ $? -le 1 ]' tar "$@" 2>>"$log"); then
+		echo "$peer: ok, snapshot $NAME@$id" >>"$log"
 	else
-		echo "$peer: push failed" >>"$log"
+		echo "$peer: push failed, no snapshot written" >>"$log"
 		status=1
 	fi
 done

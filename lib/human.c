@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <time.h>
 
 #include "human.h"
 
@@ -18,4 +19,15 @@ human_size(char out[16], uint64_t n)
 		u++;
 	}
 	snprintf(out, 16, v < 10 ? "%.2f %s" : "%.1f %s", v, unit[u]);
+}
+
+void
+human_time(char out[32], uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "@%llu", (unsigned long long)t);
 }

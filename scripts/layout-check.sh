@@ -50,23 +50,11 @@ long() {
 	max=${MAXLINES:-80}
 	files=$(ls lib/*.c lib/*/*.c anemone-*/*.c 2>/dev/null)
 	# shellcheck disable=SC2086
-	awk -v max="$max" '
+	out=$(awk -v max="$max" '
 	FNR == 1 { infn = 0 }
 	/^[A-Za-z_][A-Za-z0-9_]*\(/ && !infn { name = $0; sub(/\(.*/, "", name); start = FNR; infn = 1; next }
 	infn && /^}/ { n = FNR - start + 1; if (n > max) printf "%s:%d: %s is %d lines\n", FILENAME, start, name, n; infn = 0 }
-	' $files | sort >"${TMPDIR:-/tmp}/layout.$$"
-	# scripts/long-functions.todo: "FILE FUNCTION" lines still to be cut,
-	# while issue 11 is under way; the list must only shrink.
-	todo=scripts/long-functions.todo
-	out=$(while IFS= read -r l; do
-		f=${l%%:*}; fn=${l#*: }; fn=${fn%% is *}
-		grep -qx "$f $fn" "$todo" 2>/dev/null || echo "$l"
-	done <"${TMPDIR:-/tmp}/layout.$$"
-	while read -r f fn; do
-		grep -q "^$f:[0-9]*: $fn is " "${TMPDIR:-/tmp}/layout.$$" ||
-			echo "$todo: $f $fn is short now: remove the line"
-	done <"$todo")
-	rm -f "${TMPDIR:-/tmp}/layout.$$"
+	' $files | sort)
 	[ -z "$out" ] || { echo "$out"; return 1; }
 }
 

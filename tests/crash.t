@@ -2,24 +2,27 @@
 # Crash safety and concurrency: kill -9 at many points of a push leaves
 # every earlier snapshot restorable and the next push succeeding, reusing
 # what was stored; concurrent pushes (and first pushes) both succeed.
+# A push to be killed reads a FIFO the test holds open (run_held): it
+# cannot finish before the kill, and no sleep decides the order.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lib-engine.sh"
 require_cmd perl
 
-newkey "$T/k"
-export ANEMONE_KEYFILE="$T/k"
-mkdata "$T/base" 24 7
-mkdata "$T/big" 48 8
+test_setup 'setup: a repository key, 24 and 48 MiB of input' '
+	newkey "$T/k" &&
+	export ANEMONE_KEYFILE="$T/k" &&
+	mkdata "$T/base" 24 7 &&
+	mkdata "$T/big" 48 8
+'
 
 test_expect_success 'kill -9 at many points: earlier snapshots stay sound' '
 	anemone-push -q repo base <base >id0 &&
 	for i in 1 2 3 4 5 6 7 8; do
 		mkdata d$i 6 $((100 + i)) &&
 		cat base d$i >in$i &&
-		{ anemone-push -q repo c$i <in$i >/dev/null 2>&1 & pid=$!; } &&
-		perl -e "select(undef, undef, undef, 0.05 + ($i - 1) * 0.12)" &&
-		kill -9 $pid 2>/dev/null || :
-		wait $pid 2>/dev/null || :
+		run_held anemone-push -q repo c$i &&
+		head -c $((i * 30 * 1048576 / 8)) in$i >&7 &&
+		kill_held &&
 		anemone-pull repo base@$(cat id0) | cmp - base || exit 1
 	done &&
 	anemone-pull -c repo &&
@@ -35,9 +38,10 @@ test_expect_success 'the next push succeeds and restores exactly' '
 
 test_expect_success 'a push killed after storing packs: the next one reuses them' '
 	before=$(ls repo/packs | wc -l) &&
-	{ anemone-push -q repo big <big >/dev/null 2>&1 & pid=$!; } &&
+	run_held anemone-push -q repo big &&
+	cat big >&7 &&
 	wait_for 60 sh -c "test \$(ls repo/packs | wc -l) -ge $((before + 2))" &&
-	kill -9 $pid && { wait $pid 2>/dev/null || :; } &&
+	kill_held &&
 	! anemone-pull -l repo | grep -qP "\tbig\t" &&
 	anemone-push repo big <big >idb 2>err &&
 	sed -nE "s/.* ([0-9]+) of ([0-9]+) chunks new.*/\1 \2/p" err >counts &&

@@ -16,23 +16,25 @@ require_cmd ip wireguard-go wg ping perl \
 	anemone-push anemone-pull
 
 # ---- the internet: a bridge in its own namespace, one veth per box ----
-netns_new NET
-ip -n "$NET" link add br0 type bridge
-ip -n "$NET" link set br0 up
 declare -A NS IF
-n=0
-for node in home alice bob; do
-	n=$((n + 1))
-	netns_new "NS[$node]"
-	IF[$node]=$(uniq_name e2)
-	link_forget "${NS[$node]}" "${IF[$node]}"
-	v=$(uniq_name ve) vb=$(uniq_name vb)
-	ip link add "$v" netns "${NS[$node]}" type veth peer name "$vb" netns "$NET"
-	ip -n "$NET" link set "$vb" master br0 up
-	ip -n "${NS[$node]}" addr add "192.0.2.$n/24" dev "$v"
-	ip -n "${NS[$node]}" link set "$v" up
-done
-mkdir -p "$T/home" "$T/alice" "$T/bob"
+test_setup 'setup: the internet, a bridge with one veth per box' '
+	netns_new NET &&
+	ip -n "$NET" link add br0 type bridge &&
+	ip -n "$NET" link set br0 up &&
+	n=0 &&
+	for node in home alice bob; do
+		n=$((n + 1)) &&
+		netns_new "NS[$node]" &&
+		IF[$node]=$(uniq_name e2) &&
+		link_forget "${NS[$node]}" "${IF[$node]}" &&
+		v=$(uniq_name ve) vb=$(uniq_name vb) &&
+		ip link add "$v" netns "${NS[$node]}" type veth peer name "$vb" netns "$NET" &&
+		ip -n "$NET" link set "$vb" master br0 up &&
+		ip -n "${NS[$node]}" addr add "192.0.2.$n/24" dev "$v" &&
+		ip -n "${NS[$node]}" link set "$v" up || return 1
+	done &&
+	mkdir -p "$T/home" "$T/alice" "$T/bob"
+'
 
 on() { # NODE CMD...: run CMD in NODE's namespace and folder
 	local node=$1
@@ -143,23 +145,27 @@ SV=${NS[alice]} CL=${NS[home]} SSHD_ADDR=10.8.0.2
 KEY=$T/keys/client
 KNOWN=$T/keys/known_hosts
 SFTP="-i $KEY -o known_hosts=$KNOWN"
-mkdata "$T/data.bin" 8 1
-mkdir -p "$T/data/photos" "$T/data/docs"
-split -b 1M -d "$T/data.bin" "$T/data/photos/img-"
-cp -a "$TOP/examples" "$T/data/docs/"
-rm "$T/data.bin"
+test_setup 'setup: the data to back up' '
+	mkdata "$T/data.bin" 8 1 &&
+	mkdir -p "$T/data/photos" "$T/data/docs" &&
+	split -b 1M -d "$T/data.bin" "$T/data/photos/img-" &&
+	cp -a "$TOP/examples" "$T/data/docs/" &&
+	rm "$T/data.bin"
+'
 
 push() { # NAME, stdin the stream
 	on home anemone-push -k repo.key $SFTP "$URL" "$1"
 }
 pull() { on home anemone-pull -k repo.key $SFTP "$@"; }
 
-sshd_start 256m friend
 # the repository's folders, made beforehand as the drop-in says
-mkdir -p "$SRV/chroot/repo/packs" "$SRV/chroot/repo/index" \
-	"$SRV/chroot/repo/snapshots"
-chown -R nobody: "$SRV/chroot/repo"
-known_host >"$KNOWN"
+test_setup 'setup: alice'"'"'s sshd on her tunnel address, the repository' '
+	sshd_start 256m friend &&
+	mkdir -p "$SRV/chroot/repo/packs" "$SRV/chroot/repo/index" \
+		"$SRV/chroot/repo/snapshots" &&
+	chown -R nobody: "$SRV/chroot/repo" &&
+	known_host >"$KNOWN"
+'
 
 test_expect_success 'alice serves SFTP on her tunnel address only' '
 	on alice ss -Hltn "sport = :2222" | awk "{ print \$4 }" >got &&

@@ -125,4 +125,15 @@ test_expect_success 'crontab line and systemd units name the installed script' '
 	grep -q "^OnCalendar=" "$EX/anemone-backup.timer"
 '
 
+test_expect_success 'the refresh lines of crontab and systemd are valid anemone-link usage' '
+	c=$(sed -n "s|^\* \* \* \* \* root /usr/local/bin/anemone-link ||p" "$EX/crontab") &&
+	s=$(sed -n "s|^ExecStart=/usr/local/bin/anemone-link ||p" "$EX/anemone-link-refresh.service") &&
+	test -n "$c" && test "$c" = "$s" &&
+	grep -qx "SuccessExitStatus=3" "$EX/anemone-link-refresh.service" &&
+	grep -qx "OnUnitActiveSec=1min" "$EX/anemone-link-refresh.timer" &&
+	# usage is exit 2; a missing config (this box has none) is exit 1
+	test_expect_code 1 anemone-link $(echo "$c" | sed "s|/etc/anemone/wg0.conf|$T/none.conf|") 2>err &&
+	grep -qx "anemone-link: $T/none.conf: No such file or directory" err
+'
+
 done_testing

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# anemone-push -F: one stream to two friends, each a real OpenSSH sshd in
+# anemone-push -r A -r B: one stream to two friends, each a real OpenSSH sshd in
 # its own namespace (192.0.2.2 and 198.51.100.2, both reached from the
 # client namespace): both get the snapshot from one read; a friend away
 # or cut mid-way gives a partial result with exit 3 while the other gets
-# it; the next run catches the missing friend up.  anemone-pull -F: a
-# restore with one friend dead, and through a damaged pack at one friend
-# (resumed at the same byte from the other); -c names the damaged one.
+# it; the next run catches the missing friend up.  anemone-pull -r -r: a
+# restore, a part restore, -t, -d and -H with one friend dead, and through
+# a damaged pack at one friend (going on at the same byte from the
+# other); -c names the damaged one.
 # anemone-pull -S: health in Prometheus text, exit 4 when stale, 1 when
 # a friend is down.
 . "$(dirname "$0")/lib.sh"
@@ -39,7 +40,7 @@ push() { on_client anemone-push "$@"; }
 pull() { on_client anemone-pull "$@"; }
 
 test_expect_success 'both friends get the snapshot from one read' '
-	cat "$T/a" | push $O -F "$URL2" "$URL1" host1 >out 2>err &&
+	cat "$T/a" | push $O -r "$URL1" -r "$URL2" host1 >out 2>err &&
 	test $(wc -l <out) = 2 &&
 	grep -qxE "[0-9a-f]{16} $URL1" out &&
 	grep -qxE "[0-9a-f]{16} $URL2" out &&
@@ -50,20 +51,26 @@ test_expect_success 'both friends get the snapshot from one read' '
 	test $(ls "$SRV2/repo/packs" | wc -l) -ge 1
 '
 
-test_expect_success 'bad -F and -s: exit 2' '
-	test_expect_code 2 push -s 0 -F "$URL2" "$URL1" x <"$T/a" 2>err &&
+test_expect_success 'bad -r and -s: exit 2' '
+	test_expect_code 2 push -s 0 -r "$URL1" -r "$URL2" x <"$T/a" 2>err &&
 	echo "anemone-push: -s 0: seconds from 1 to 86400" >expect &&
 	test_cmp expect err &&
-	test_expect_code 2 push -F a -F b -F c -F d -F e -F f -F g -F h r x \
+	test_expect_code 2 push -r a -r b -r c -r d -r e -r f -r g -r h -r i x \
 	    </dev/null 2>err &&
-	echo "anemone-push: at most 8 repositories" >expect &&
-	test_cmp expect err
+	echo "anemone-push: -r: at most 8 repositories" >expect &&
+	test_cmp expect err &&
+	test_expect_code 2 pull -r a -r b -r c -r d -r e -r f -r g -r h -r i x \
+	    2>err &&
+	echo "anemone-pull: -r: at most 8 repositories" >expect &&
+	test_cmp expect err &&
+	test_expect_code 2 push -r "$URL1" -r "$URL2" </dev/null 2>err &&
+	grep -q "^usage: anemone-push" err
 '
 
 test_expect_success 'a friend away: the other gets it, exit 3, named' '
 	test_when_finished "ip -n $SV2 link set $VETH2 up" &&
 	ip -n "$SV2" link set "$VETH2" down &&
-	test_expect_code 3 push $O -o timeout=3 -F "$URL2" "$URL1" host2 \
+	test_expect_code 3 push $O -o timeout=3 -r "$URL1" -r "$URL2" host2 \
 	    <"$T/b" >out 2>err &&
 	grep -qxE "[0-9a-f]{16} $URL1" out && test $(wc -l <out) = 1 &&
 	grep -q "^anemone-push: $URL2: " err &&
@@ -74,7 +81,7 @@ test_expect_success 'a friend away: the other gets it, exit 3, named' '
 test_expect_success 'the next run catches the missing friend up' '
 	wait_for 10 on_client bash -c "exec 3<>/dev/tcp/198.51.100.2/$SSHD_PORT" &&
 	! pull -l $O "$URL2" | cut -f2 | grep -qx host2 &&
-	push $O -F "$URL2" "$URL1" host2 <"$T/b" >out 2>err &&
+	push $O -r "$URL1" -r "$URL2" host2 <"$T/b" >out 2>err &&
 	test $(wc -l <out) = 2 &&
 	grep -q "^host2@[0-9a-f]*: $URL1: .* 0 of [0-9]* chunks new$" err &&
 	pull $O "$URL2" host2 | cmp - "$T/b"
@@ -83,7 +90,7 @@ test_expect_success 'the next run catches the missing friend up' '
 test_expect_success 'a friend cut mid-way: the other still gets it' '
 	test_when_finished "ip -n $SV2 link set $VETH2 up" &&
 	before=$(ls "$SRV2/repo/packs" | wc -l) &&
-	{ push -q $O -o timeout=3 -F "$URL2" "$URL1" big <"$T/big" >out 2>err &
+	{ push -q $O -o timeout=3 -r "$URL1" -r "$URL2" big <"$T/big" >out 2>err &
 	  pid=$!; } &&
 	wait_for 60 sh -c "test \$(ls $SRV2/repo/packs | wc -l) -ge $((before + 1))" &&
 	ip -n "$SV2" link set "$VETH2" down &&
@@ -95,7 +102,7 @@ test_expect_success 'a friend cut mid-way: the other still gets it' '
 
 test_expect_success 'after the cut: the catch-up reuses what the friend has' '
 	wait_for 10 on_client bash -c "exec 3<>/dev/tcp/198.51.100.2/$SSHD_PORT" &&
-	push $O -F "$URL2" "$URL1" big <"$T/big" >out 2>err &&
+	push $O -r "$URL1" -r "$URL2" big <"$T/big" >out 2>err &&
 	grep -qx "anemone-push: big: 2 of 2 repositories got the snapshot" err &&
 	grep -q "^big@[0-9a-f]*: $URL2: .*, [1-9][0-9]* packs of an interrupted push reused$" err &&
 	pull $O "$URL2" big | cmp - "$T/big" &&
@@ -105,11 +112,36 @@ test_expect_success 'after the cut: the catch-up reuses what the friend has' '
 test_expect_success 'restore with one friend dead: the other serves' '
 	test_when_finished "ip -n $SV link set $VETH_B up" &&
 	ip -n "$SV" link set "$VETH_B" down &&
-	pull $O -o timeout=3 -F "$URL2" "$URL1" host1 >out 2>err &&
+	pull $O -o timeout=3 -r "$URL1" -r "$URL2" host1 >out 2>err &&
 	cmp out "$T/a" &&
 	grep -q "^anemone-pull: root@192.0.2.2:2222: " err &&
-	pull -l $O -o timeout=3 -F "$URL2" "$URL1" host1 >list &&
+	pull -l $O -o timeout=3 -r "$URL1" -r "$URL2" host1 >list &&
 	test $(wc -l <list) = 1
+'
+
+test_expect_success 'a tar snapshot at both: -t, -d, -H, part restore with one dead' '
+	test_when_finished "ip -n $SV link set $VETH_B up" &&
+	mkdir -p "$T/tree/d" && cp "$T/a" "$T/tree/d/a" && cp "$T/b" "$T/tree/b" &&
+	touch -d @1700000000 "$T/tree/d" &&
+	tar c -C "$T/tree" d b | push -q $O -r "$URL1" -r "$URL2" tree >out &&
+	echo more >"$T/tree/d/c" &&
+	touch -d @1700000000 "$T/tree/d" &&
+	push -q $O -r "$URL1" -r "$URL2" tree -- tar c -C "$T/tree" d b >out &&
+	test $(wc -l <out) = 2 &&
+	ip -n "$SV" link set "$VETH_B" down &&
+	R="-o timeout=3 -r $URL1 -r $URL2" &&
+	pull -t $O $R tree >list 2>err &&
+	cut -f8 list | sort >names &&
+	printf "%s\n" b d/ d/a d/c >expect && test_cmp expect names &&
+	grep -q "^anemone-pull: root@192.0.2.2:2222: " err &&
+	pull $O $R tree d/a >part.tar 2>err &&
+	tar xOf part.tar d/a | cmp - "$T/a" &&
+	test "$(tar tf part.tar)" = d/a &&
+	pull -l $O $R tree 2>/dev/null | cut -f1 >ids && test $(wc -l <ids) = 2 &&
+	pull -d $O $R tree@$(head -n 1 ids) tree >diff 2>err &&
+	printf "A\td/c\n" >expect && test_cmp expect diff &&
+	pull -H $O $R tree d/c | cut -f1,3 >hist 2>err &&
+	printf "tree@%s\tadded\n" $(sed -n 2p ids) >expect && test_cmp expect hist
 '
 
 test_expect_success 'a damaged pack at one friend: restored through the other' '
@@ -120,10 +152,10 @@ test_expect_success 'a damaged pack at one friend: restored through the other' '
 	done &&
 	test_expect_code 1 pull $O "$URL1" big >out 2>err &&
 	grep -q "authentication failed" err &&
-	pull $O -F "$URL2" "$URL1" big >out 2>err &&
+	pull $O -r "$URL1" -r "$URL2" big >out 2>err &&
 	cmp out "$T/big" &&
-	grep -q "^anemone-pull: resuming at byte [1-9][0-9]* from $URL2$" err &&
-	test_expect_code 1 pull -c $O -F "$URL2" "$URL1" big 2>err &&
+	grep -q "^anemone-pull: going on after [1-9][0-9]* bytes from $URL2$" err &&
+	test_expect_code 1 pull -c $O -r "$URL1" -r "$URL2" big 2>err &&
 	grep -qx "anemone-pull: $URL2: ok" err &&
 	grep -qx "anemone-pull: 1 of 2 repositories unreachable or with problems" err
 '
@@ -134,7 +166,7 @@ stored() {
 }
 
 test_expect_success 'health: Prometheus text for both friends, exit 0' '
-	pull -S $O -F "$URL2" "$URL1" >prom 2>err &&
+	pull -S $O -r "$URL1" -r "$URL2" >prom 2>err &&
 	test_cmp /dev/null err &&
 	grep -qx "anemone_up{repository=\"$URL1\"} 1" prom &&
 	grep -qx "anemone_up{repository=\"$URL2\"} 1" prom &&
@@ -146,14 +178,14 @@ test_expect_success 'health: Prometheus text for both friends, exit 0' '
 	t=$(sed -n "s/^anemone_newest_snapshot_timestamp_seconds{repository=\"${URL2//\//\\/}\",name=\"host1\"} //p" prom) &&
 	test "$t" -gt $(($(date +%s) - 3600)) && test "$t" -le $(date +%s) &&
 	test $(grep -c "^# TYPE .* gauge$" prom) = 5 &&
-	pull -S -a 1d $O -F "$URL2" "$URL1" >/dev/null
+	pull -S -a 1d $O -r "$URL1" -r "$URL2" >/dev/null
 '
 
 test_expect_success 'health: stale or missing at a friend gives exit 4' '
-	test_expect_code 4 pull -S -a 1s $O -F "$URL2" "$URL1" >/dev/null 2>err &&
+	test_expect_code 4 pull -S -a 1s $O -r "$URL1" -r "$URL2" >/dev/null 2>err &&
 	grep -q "^anemone-pull: $URL2: host1: newest snapshot [0-9]* s old (limit 1 s)$" err &&
 	push -q $O "$URL1" fresh <"$T/a" >/dev/null &&
-	test_expect_code 4 pull -S -a 1d $O -F "$URL2" "$URL1" >/dev/null 2>err &&
+	test_expect_code 4 pull -S -a 1d $O -r "$URL1" -r "$URL2" >/dev/null 2>err &&
 	echo "anemone-pull: $URL2: fresh: no snapshot" >expect &&
 	test_cmp expect err &&
 	test_expect_code 2 pull -S -a 3x $O "$URL1" 2>err &&
@@ -164,7 +196,7 @@ test_expect_success 'health: stale or missing at a friend gives exit 4' '
 test_expect_success 'health: a friend down gives exit 1 and anemone_up 0' '
 	test_when_finished "ip -n $SV2 link set $VETH2 up" &&
 	ip -n "$SV2" link set "$VETH2" down &&
-	test_expect_code 1 pull -S $O -o timeout=3 -F "$URL2" "$URL1" >prom 2>err &&
+	test_expect_code 1 pull -S $O -o timeout=3 -r "$URL1" -r "$URL2" >prom 2>err &&
 	grep -qx "anemone_up{repository=\"$URL2\"} 0" prom &&
 	grep -qx "anemone_up{repository=\"$URL1\"} 1" prom
 '

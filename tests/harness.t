@@ -28,4 +28,60 @@ else
 test_skip 'netns_pair' 'needs root and ip'
 fi
 
+# A small test file for the options: three tests, the second fails.
+test_setup 'a sample test file with a failing second test' '
+	mkdir -p "$T/sample/tests" &&
+	cp "$TOP/tests/lib.sh" "$T/sample/tests/" &&
+	cat >"$T/sample/tests/s.t" <<-\EOF
+	#!/usr/bin/env bash
+	. "$(dirname "$0")/lib.sh"
+	test_expect_success one "echo said-one"
+	test_expect_success two "echo said-two; false"
+	test_expect_success three "echo said-three"
+	done_testing
+	EOF
+'
+sample() { bash "$T/sample/tests/s.t" "$@"; }
+
+test_expect_success 'by default: every test, output only of the failure' '
+	test_expect_code 1 sample >out &&
+	grep -c "^ok \|^not ok " out >n && echo 3 >expect && test_cmp expect n &&
+	grep -q "^not ok 2 - two" out && grep -q "said-two" out &&
+	! grep -q "said-one" out
+'
+
+test_expect_success '-v shows the commands and output of passing tests' '
+	test_expect_code 1 sample -v >out &&
+	grep -q "^#    +* echo said-one" out && grep -q "^#    said-one" out &&
+	grep -q "^ok 3 - three" out
+'
+
+test_expect_success '-i stops at the first failure' '
+	test_expect_code 1 sample -i >out &&
+	grep -q "^not ok 2 - two" out && ! grep -q "^ok 3" out &&
+	grep -q "^Bail out! -i: stopped after test 2" out
+'
+
+test_expect_success '--run=1,3 and ranges run only those, the rest skipped' '
+	sample --run=1,3 >out &&
+	grep -qx "ok 2 - two # SKIP not in --run=1,3" out &&
+	grep -qx "ok 3 - three" out &&
+	sample --run=3- >out && grep -q "^ok 1 - one # SKIP" out &&
+	test_expect_code 1 sample --run=1-2 >out && grep -q "^ok 3 - three # SKIP" out &&
+	test_expect_code 1 sample --run=x >out &&
+	grep -q "^Bail out! .*--run=x: want numbers" out
+'
+
+test_expect_success 'tools not built: one clear line, no trash left' '
+	test_expect_code 1 env ANEMONE_BUILD=/nonexistent bash "$TOP/tests/man.t" >out 2>&1 &&
+	echo "Bail out! anemone-keygen is not built in /nonexistent/bin: run make build-check (or set ANEMONE_BUILD to a build)" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'a failing test_setup stops the file' '
+	test_expect_code 1 bash -c ". \"$TOP/tests/lib.sh\"; test_setup s false; test_expect_success after true; done_testing" >out 2>&1 &&
+	grep -q "^not ok 1 - s" out && ! grep -q "^ok 2" out &&
+	grep -qx "1..1" out
+'
+
 done_testing

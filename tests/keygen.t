@@ -12,7 +12,7 @@ b642hex() { base64 -d | perl -e 'local $/; print unpack("H*", <STDIN>), "\n"'; }
 fresh() { rm -rf "$T/w" && mkdir "$T/w" && cd "$T/w"; }
 
 cat >"$T/usage" <<'EOF'
-usage: anemone-keygen [-t wg | psk | repo]
+usage: anemone-keygen [-t wg | psk | repo] [-o file]
        anemone-keygen -p
        anemone-keygen -t ssh -f file [-C comment]
 EOF
@@ -226,6 +226,9 @@ usage_error 'ssh without -f' '-t ssh' ''
 usage_error '-f without ssh' '-f x' ''
 usage_error '-C without ssh' '-C x -t psk' ''
 usage_error '-p with -f' '-p -f x' ''
+usage_error '-p with -o' '-p -o x' ''
+usage_error 'ssh with -o' '-t ssh -f x -o y' ''
+usage_error 'missing -o argument' '-o' 'option -o needs an argument'
 
 for t in psk repo; do
 test_expect_success "-t $t: 32 random bytes, base64, not clamped" "
@@ -274,6 +277,74 @@ test_expect_success 'no warning for a private file, a pipe, or a public key' '
 	anemone-keygen 2>err | cat >/dev/null && test_must_be_empty err &&
 	umask 022
 	anemone-keygen -p <key >pub 2>err && test_must_be_empty err
+'
+
+# -o FILE: the key file is made here, 0600 whatever the umask, never over
+# anything, and removed again when anything fails.
+test_expect_success '-o: a WireGuard key in a new 0600 file, its public key on stdout' '
+	fresh
+	umask 022
+	anemone-keygen -o wg.key >pub 2>err &&
+	test_must_be_empty err &&
+	test "$(stat -c %a wg.key)" = 600 &&
+	grep -qxE "[A-Za-z0-9+/]{43}=" wg.key &&
+	test $(wc -c <wg.key) = 45 &&
+	wg pubkey <wg.key >expect &&
+	test_cmp expect pub &&
+	b642hex <wg.key >hex &&
+	perl -ne "my @b = unpack(\"C*\", pack(\"H*\", \$_));
+		exit 1 if \$b[0] & 7 or (\$b[31] & 0xc0) != 0x40" hex
+'
+
+for t in psk repo; do
+test_expect_success "-t $t -o: a new 0600 file, nothing on stdout" "
+	fresh
+	umask 000
+	anemone-keygen -t $t -o k >out 2>err &&
+	test_must_be_empty out && test_must_be_empty err &&
+	test \"\$(stat -c %a k)\" = 600 &&
+	grep -qxE '[A-Za-z0-9+/]{43}=' k &&
+	anemone-keygen -t $t -o k2 >/dev/null &&
+	! cmp -s k k2
+"
+done
+
+test_expect_success '-o refuses to overwrite a file' '
+	fresh
+	echo precious >k &&
+	chmod 644 k &&
+	test_expect_code 1 anemone-keygen -t repo -o k >out 2>err &&
+	test_must_be_empty out &&
+	echo "anemone-keygen: k: already exists; not overwriting it" >expect &&
+	test_cmp expect err &&
+	echo precious >expect && test_cmp expect k &&
+	test "$(stat -c %a k)" = 644
+'
+
+test_expect_success '-o does not follow a symbolic link, even dangling' '
+	fresh
+	ln -s target k &&
+	test_expect_code 1 anemone-keygen -o k >out 2>err &&
+	test_must_be_empty out &&
+	echo "anemone-keygen: k: is a symbolic link; refused for a file that may hold a key (name the file itself)" >expect &&
+	test_cmp expect err &&
+	test ! -e target && test -L k
+'
+
+test_expect_success '-o into a missing directory' '
+	fresh
+	test_expect_code 1 anemone-keygen -t psk -o nodir/k >out 2>err &&
+	test_must_be_empty out &&
+	echo "anemone-keygen: nodir/k: No such file or directory" >expect &&
+	test_cmp expect err
+'
+
+test_expect_success '-o: when the public key cannot be written, no key file stays' '
+	fresh
+	test_expect_code 1 anemone-keygen -o wg.key >/dev/full 2>err &&
+	echo "anemone-keygen: stdout: No space left on device" >expect &&
+	test_cmp expect err &&
+	test ! -e wg.key
 '
 
 test_expect_success '-t ssh writes an ed25519 pair that ssh-keygen reads' '

@@ -3,6 +3,9 @@
 #   link_keys                 fixed test keys K1..K5 (private), P1..P5 (public)
 #   wg_state NS IF            `wg showconf` with peer sections sorted
 #   link_forget NS IF         at exit: delete IF in NS and its UAPI socket
+#   veth_join N1 N2 A1 A2     one more veth between two test namespaces
+#   with_hosts FILE CMD...    CMD with FILE as /etc/hosts (private mounts)
+#   hs_age NS IF KEY          seconds since IF's handshake with peer KEY
 #   link_confs DIR            write DIR/a.conf, b.conf (two ends of a tunnel)
 #                             and a2.conf (a.conf after a targeted change)
 #
@@ -83,4 +86,41 @@ Endpoint = 192.0.2.5:51820
 AllowedIPs = 10.8.0.5/32, 10.9.5.0/24
 PersistentKeepalive = 25
 EOF
+}
+
+# veth_join NS1 NS2 ADDR1/LEN ADDR2/LEN: one more veth between two
+# namespaces of the test, up, with these addresses
+veth_join() {
+	local v1 v2
+	v1=$(uniq_name va)
+	v2=$(uniq_name vb)
+	ip link add "$v1" netns "$1" type veth peer name "$v2" netns "$2" ||
+		return 1
+	ip -n "$1" addr add "$3" dev "$v1" &&
+	ip -n "$2" addr add "$4" dev "$v2" &&
+	ip -n "$1" link set "$v1" up &&
+	ip -n "$2" link set "$v2" up
+}
+
+# with_hosts FILE CMD...: run CMD with FILE as its /etc/hosts and a
+# resolver that asks only 127.0.0.1 (no server there inside a test
+# namespace), in a mount namespace of its own: the bind mounts are
+# private to it, the host's /etc/hosts is never touched.  Put
+# `ip netns exec NS` inside CMD, after this.
+with_hosts() {
+	local hosts=$1
+	shift
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >"$T/.resolv"
+	unshare -m --propagation private sh -c '
+		mount --bind "$1" /etc/hosts &&
+		mount --bind "$2" /etc/resolv.conf &&
+		shift 2 && exec "$@"' with_hosts "$hosts" "$T/.resolv" "$@"
+}
+
+# hs_age NS IF KEY: seconds since IF's latest handshake with peer KEY
+# (a large number when there was none)
+hs_age() {
+	local t
+	t=$(ip netns exec "$1" wg show "$2" latest-handshakes | awk -v k="$3" '$1 == k { print $2 }')
+	echo $(($(date +%s) - ${t:-0}))
 }

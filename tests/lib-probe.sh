@@ -128,7 +128,7 @@ prom_parse() {
 
 mask_tsv() {
 	awk -F'\t' -v OFS='\t' '
-		NF != 10 { print "BAD COLUMN COUNT " NF ": " $0; next }
+		NF != 11 { print "BAD COLUMN COUNT " NF ": " $0; next }
 		{
 			if ($4 ~ /^[0-9]+$/) $4 = "AGE"
 			if ($5 ~ /^[1-9][0-9]*$/) $5 = "BYTES"

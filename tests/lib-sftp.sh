@@ -16,7 +16,12 @@
 #                              with $KEY, repository /mnt/repo; MODE
 #                              "friend": the shipped friend config via
 #                              scripts/friend-sshd.sh, user nobody, chroot
-#                              /mnt/chroot, repository /repo in it.
+#                              /mnt/chroot, repository /repo in it.  MODE
+#                              "debian": the drop-in alone (friend-sshd.sh
+#                              -D), included first by a main config that
+#                              lets root in with $KEY on every listener,
+#                              as a Debian box would; the drop-in's own
+#                              0.0.0.0:22 line is kept.
 #                              Sets $SSHD_PID, $SRV (the server's /mnt seen
 #                              from here), $URL (the repository URL).
 #   sshd_stop                  kill it (by PID) and wait
@@ -53,6 +58,23 @@ sshd_start() {
 		"$TOP/scripts/friend-sshd.sh" -a "$SSHD_ADDR" -p "$SSHD_PORT" \
 		    -u nobody -r /mnt/chroot -k /mnt/etc/host \
 		    -A /mnt/keys/nobody >"$conf" || return 1
+		URL=sftp://nobody@$SSHD_ADDR:$SSHD_PORT/repo
+	elif [ "$mode" = debian ]; then
+		"$TOP/scripts/friend-sshd.sh" -D -a "$SSHD_ADDR" -p "$SSHD_PORT" \
+		    -u nobody -r /mnt/chroot -A /mnt/keys/nobody \
+		    >"$T/anemone.conf" || return 1
+		cat >"$conf" <<-EOF
+		Include $T/anemone.conf
+		HostKey /mnt/etc/host
+		PidFile none
+		UsePAM no
+		AuthorizedKeysFile /mnt/keys/%u
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		PermitRootLogin prohibit-password
+		Subsystem sftp internal-sftp
+		LogLevel VERBOSE
+		EOF
 		URL=sftp://nobody@$SSHD_ADDR:$SSHD_PORT/repo
 	else
 		cat >"$conf" <<-EOF

@@ -1,7 +1,22 @@
 # tests/lib.sh: sourced by every tests/*.t.  TAP output for prove.
 #
+# Run one file alone, as git's t/ does:
+#   tests/push-pull.t                    TAP on stdout
+#   tests/push-pull.t -v                 also each test's commands (set -x)
+#                                        and output, passing or not
+#   tests/push-pull.t -i                 stop at the first failure
+#   tests/push-pull.t --run=3            only test 3 (others: ok # SKIP);
+#                                        --run=1,3-5 lists and ranges,
+#                                        --run=4- to the end
+#   ANEMONE_KEEP=1 tests/push-pull.t     keep the trash directory $T
+# Options combine (tests/push-pull.t -v -i --run=2-3).  A test selected by
+# --run may need what earlier ones left behind: select those too.
+#
 #   test_expect_success 'title' 'body'   body runs in a subshell with set -e;
 #                                        its output is shown only on failure
+#   test_setup 'title' 'body'            setup later tests need: runs in this
+#                                        shell (variables stay), always, and
+#                                        a failure stops the file
 #   test_must_fail CMD...                exit 1..125 expected (a crash fails)
 #   test_expect_code N CMD...            exact exit status
 #   test_cmp EXPECTED ACTUAL             diff -u
@@ -22,23 +37,56 @@
 #                                        (<= 15 chars with a short prefix)
 #
 # Environment: LC_ALL=C, TZ=UTC, HOME in a fresh trash directory $T (removed
-# at exit; kept when ANEMONE_KEEP=1).  Binaries from $ANEMONE_BUILD/bin
+# at exit; kept when ANEMONE_KEEP=1), XDG_STATE_HOME under it.  Binaries from $ANEMONE_BUILD/bin
 # (default build/asan) come first in PATH.
 
 set -u
 export LC_ALL=C TZ=UTC
 unset CDPATH GREP_OPTIONS
-TOP=$(cd "$(dirname "$0")/.." && pwd)
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${ANEMONE_BUILD:=$TOP/build/asan}"
 export ANEMONE_BUILD TOP
 export PATH="$ANEMONE_BUILD/bin:$PATH"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
+# -v, -i, --run=LIST: the .t file's own arguments, seen here as "$@".
+opt_verbose=0 opt_immediate=0 opt_run=
+for _arg in "$@"; do
+	case $_arg in
+	-v|--verbose)	opt_verbose=1 ;;
+	-i|--immediate)	opt_immediate=1 ;;
+	--run=*)	opt_run=${_arg#--run=} ;;
+	*)	echo "Bail out! $0: unknown option $_arg (want -v, -i, --run=N,M-K)"
+		exit 1 ;;
+	esac
+done
+unset _arg
+case $opt_run in
+*[!0-9,-]*) echo "Bail out! $0: --run=$opt_run: want numbers and ranges, e.g. 1,3-5"
+	exit 1 ;;
+esac
+
+# Every tool must be built, else one clear line instead of pages of 127s.
+for _tool in "$TOP"/anemone-*/; do
+	[ -d "$_tool" ] || continue
+	_tool=${_tool%/}; _tool=${_tool##*/}
+	if [ ! -x "$ANEMONE_BUILD/bin/$_tool" ]; then
+		echo "Bail out! $_tool is not built in $ANEMONE_BUILD/bin: run" \
+		    "make build-check (or set ANEMONE_BUILD to a build)"
+		exit 1
+	fi
+done
+unset _tool
+
 T=$(mktemp -d /tmp/anemone-t.XXXXXX)
 export T
 export HOME="$T/home"
+# the metadata cache of push and pull: never the host's /var/cache
+export XDG_CACHE_HOME="$T/cache"
 mkdir -p "$HOME"
+# the clients' state files (docs/STATE.md): never the host's /var/lib
+export XDG_STATE_HOME="$T/home/.local/state"
 : >"$T/.at_exit"
 : >"$T/.when_finished"
 test_count=0
@@ -79,20 +127,77 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+# -v: trace to fd 9, a copy of the log, so that a body capturing a shell
+# function's stderr (2>err) does not capture the trace too
+_trace() { exec 9>&2; BASH_XTRACEFD=9; set -x; }
+
+# _selected N: is test N in --run (all when it is empty)?
+_selected() {
+	local n=$1 item lo hi
+	[ -n "$opt_run" ] || return 0
+	for item in ${opt_run//,/ }; do
+		case $item in
+		*-*)	lo=${item%%-*} hi=${item#*-}
+			[ "$n" -ge "${lo:-1}" ] && { [ -z "$hi" ] || [ "$n" -le "$hi" ]; } &&
+			    return 0 ;;
+		*)	[ "$n" -eq "$item" ] && return 0 ;;
+		esac
+	done
+	return 1
+}
+
 test_expect_success() {
 	local title=$1 body=$2 rc
 	test_count=$((test_count + 1))
-	( set -eu; cd "$T"; eval "$body" ) >"$T/.log" 2>&1 </dev/null
+	if ! _selected $test_count; then
+		echo "ok $test_count - $title # SKIP not in --run=$opt_run"
+		return 0
+	fi
+	[ $opt_verbose = 0 ] || echo "# test $test_count: $title"
+	( set -eu; cd "$T"; [ $opt_verbose = 0 ] || _trace; eval "$body" ) \
+	    >"$T/.log" 2>&1 </dev/null
 	rc=$?
 	_run_lifo "$T/.when_finished"
 	if [ $rc -eq 0 ]; then
 		echo "ok $test_count - $title"
+		[ $opt_verbose = 0 ] || sed -e 's/^/#    /' "$T/.log"
 	else
 		test_failed=$((test_failed + 1))
 		echo "not ok $test_count - $title"
 		sed -e 's/^/#    /' "$T/.log"
 		echo "#    (exit status $rc)"
+		if [ $opt_immediate = 1 ]; then
+			echo "Bail out! -i: stopped after test $test_count" \
+			    "(ANEMONE_KEEP=1 keeps the trash directory)"
+			exit 1
+		fi
 	fi
+}
+
+# test_setup 'title' 'body': setup that later tests need (namespaces,
+# servers, keys).  Like test_expect_success, but BODY runs in this shell,
+# so its variables and background processes stay; it always runs, --run
+# or not; and when it fails, the file stops there.
+# a function: "return 1" works in BODY
+_setup_body() { [ $opt_verbose = 0 ] || _trace; eval "$1"; }
+
+test_setup() {
+	local title=$1 body=$2 rc
+	test_count=$((test_count + 1))
+	[ $opt_verbose = 0 ] || echo "# test $test_count: $title"
+	_setup_body "$body" >"$T/.log" 2>&1 </dev/null
+	rc=$?
+	{ set +x; } 2>/dev/null
+	if [ $rc -eq 0 ]; then
+		echo "ok $test_count - $title"
+		[ $opt_verbose = 0 ] || sed -e 's/^/#    /' "$T/.log"
+		return 0
+	fi
+	echo "not ok $test_count - $title"
+	sed -e 's/^/#    /' "$T/.log"
+	echo "#    (exit status $rc; the tests after it need it: stopping)"
+	echo "1..$test_count"
+	exit 1
 }
 
 test_skip() {

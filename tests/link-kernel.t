@@ -24,7 +24,7 @@ BIN=$ANEMONE_BUILD/bin/anemone-link
 
 link_keys
 R=$T/root
-mkdir -p "$R"/bin "$R"/mods "$R"/etc "$R"/t
+test_setup 'setup: the root of the VM' 'mkdir -p "$R"/bin "$R"/mods "$R"/etc "$R"/t'
 
 # Copy a binary and the shared libraries it loads, at the same paths.
 copy_bin() {

@@ -17,9 +17,9 @@ test_expect_success 'all peers while the mesh is whole: TSV when piped' '
 	test ! -s err &&
 	mask_tsv <out >actual &&
 	cat >expect <<-EOF &&
-	bob	$PUB_B	192.0.2.2:51820	AGE	BYTES	BYTES	10.8.0.2	ok	RTT	up
-	carol	$PUB_C	198.51.100.2:51820	AGE	BYTES	BYTES	10.8.0.3	ok	RTT	up
-	dave	$PUB_D	198.51.100.2:51999	never	0	BYTES	10.8.0.4	timeout	-	down
+	bob	$PUB_B	192.0.2.2:51820	AGE	BYTES	BYTES	10.8.0.2	ok	RTT	up	-
+	carol	$PUB_C	198.51.100.2:51820	AGE	BYTES	BYTES	10.8.0.3	ok	RTT	up	-
+	dave	$PUB_D	198.51.100.2:51999	never	0	BYTES	10.8.0.4	timeout	-	down	-
 	EOF
 	test_cmp expect actual
 '
@@ -34,9 +34,9 @@ test_expect_success 'device removed: carol down though her handshake is fresh' '
 	test ! -s err &&
 	mask_tsv <out >actual &&
 	cat >expect <<-EOF &&
-	bob	$PUB_B	192.0.2.2:51820	AGE	BYTES	BYTES	10.8.0.2	ok	RTT	up
-	carol	$PUB_C	198.51.100.2:51820	AGE	BYTES	BYTES	10.8.0.3	timeout	-	down
-	dave	$PUB_D	198.51.100.2:51999	never	0	BYTES	10.8.0.4	timeout	-	down
+	bob	$PUB_B	192.0.2.2:51820	AGE	BYTES	BYTES	10.8.0.2	ok	RTT	up	-
+	carol	$PUB_C	198.51.100.2:51820	AGE	BYTES	BYTES	10.8.0.3	timeout	-	down	-
+	dave	$PUB_D	198.51.100.2:51999	never	0	BYTES	10.8.0.4	timeout	-	down	-
 	EOF
 	test_cmp expect actual &&
 	awk -F"\t" "\$1 == \"carol\" && \$4 < 180 { n++ } END { exit n != 1 }" out
@@ -45,11 +45,12 @@ test_expect_success 'device removed: carol down though her handshake is fresh' '
 test_expect_success 'TSV columns: age, counters and rtt are plain numbers' '
 	P -t "$TO" -c "$CONF" "$IF_A" >out || :
 	awk -F"\t" "
-		NF != 10 { exit 1 }
+		NF != 11 { exit 1 }
 		\$4 !~ /^([0-9]+|never)\$/ { exit 1 }
 		\$5 !~ /^[0-9]+\$/ || \$6 !~ /^[0-9]+\$/ { exit 1 }
 		\$9 !~ /^([0-9]+\\.[0-9]+|-)\$/ { exit 1 }
 		\$10 !~ /^(up|down)\$/ { exit 1 }
+		\$11 != \"-\" { exit 1 }
 		{ n++ } END { exit n != 3 }" out
 '
 
@@ -58,17 +59,17 @@ test_expect_success '-P none: the handshake rule (younger than 180 s)' '
 	test ! -s err &&
 	mask_tsv <out >actual &&
 	cat >expect <<-EOF &&
-	bob	$PUB_B	192.0.2.2:51820	AGE	BYTES	BYTES	10.8.0.2	skipped	-	up
-	carol	$PUB_C	198.51.100.2:51820	AGE	BYTES	BYTES	10.8.0.3	skipped	-	up
-	dave	$PUB_D	198.51.100.2:51999	never	0	BYTES	10.8.0.4	skipped	-	down
+	bob	$PUB_B	192.0.2.2:51820	AGE	BYTES	BYTES	10.8.0.2	skipped	-	up	-
+	carol	$PUB_C	198.51.100.2:51820	AGE	BYTES	BYTES	10.8.0.3	skipped	-	up	-
+	dave	$PUB_D	198.51.100.2:51999	never	0	BYTES	10.8.0.4	skipped	-	down	-
 	EOF
 	test_cmp expect actual
 '
 
 cat >"$T/icmp.expect" <<EOF
-bob	$PUB_B	192.0.2.2:51820	AGE	BYTES	BYTES	10.8.0.2	ok	RTT	up
-carol	$PUB_C	198.51.100.2:51820	AGE	BYTES	BYTES	10.8.0.3	timeout	-	down
-dave	$PUB_D	198.51.100.2:51999	never	0	BYTES	10.8.0.4	timeout	-	down
+bob	$PUB_B	192.0.2.2:51820	AGE	BYTES	BYTES	10.8.0.2	ok	RTT	up	-
+carol	$PUB_C	198.51.100.2:51820	AGE	BYTES	BYTES	10.8.0.3	timeout	-	down	-
+dave	$PUB_D	198.51.100.2:51999	never	0	BYTES	10.8.0.4	timeout	-	down	-
 EOF
 
 test_expect_success '-P icmp, raw socket (ping sockets not allowed here)' '
@@ -93,7 +94,7 @@ test_expect_success 'TCP reset: refused, so down (nothing serves that port)' '
 	test ! -s err &&
 	mask_tsv <out >actual &&
 	cat >expect <<-EOF &&
-	bob	$PUB_B	192.0.2.2:51820	AGE	BYTES	BYTES	10.8.0.2	refused	RTT	down
+	bob	$PUB_B	192.0.2.2:51820	AGE	BYTES	BYTES	10.8.0.2	refused	RTT	down	-
 	EOF
 	test_cmp expect actual
 '
@@ -148,10 +149,13 @@ test_expect_success '-o prom: Prometheus text format, parsed back' '
 	anemone_peer_transmit_bytes_total carol BYTES
 	anemone_peer_transmit_bytes_total dave BYTES
 	anemone_peer_check_seconds bob SECS
+	anemone_peer_relayed bob 0
+	anemone_peer_relayed carol 0
+	anemone_peer_relayed dave 0
 	EOF
 	test_cmp expect actual &&
 	grep -c "interface=\"$IF_A\"" out >count &&
-	echo 15 >expect && test_cmp expect count
+	echo 18 >expect && test_cmp expect count
 '
 
 test_expect_success 'the Prometheus checker itself rejects bad text' '
@@ -166,12 +170,12 @@ test_expect_success 'the Prometheus checker itself rejects bad text' '
 test_expect_success '-o table: aligned columns with a header' '
 	test_expect_code 1 P -o table -t "$TO" -c "$CONF" "$IF_A" >out 2>err &&
 	test ! -s err &&
-	head -n1 out | grep -Eq "^PEER +ENDPOINT +HANDSHAKE +RX +TX +CHECK +STATUS\$" &&
-	awk "NR > 1 { print \$1, \$NF }" out >actual &&
-	printf "bob up\ncarol down\ndave down\n" >expect &&
+	head -n1 out | grep -Eq "^PEER +ENDPOINT +HANDSHAKE +RX +TX +CHECK +STATUS +PATH\$" &&
+	awk "NR > 1 { print \$1, \$(NF - 1), \$NF }" out >actual &&
+	printf "bob up direct\ncarol down direct\ndave down direct\n" >expect &&
 	test_cmp expect actual &&
 	s=$(head -n1 out | awk "{ print index(\$0, \"STATUS\") }") &&
-	awk -v s="$s" "NR > 1 && substr(\$0, s) !~ /^(up|down)\$/ { exit 1 }" out
+	awk -v s="$s" "NR > 1 && substr(\$0, s) !~ /^(up|down) +direct\$/ { exit 1 }" out
 '
 
 test_expect_success 'a terminal gets the table' '

@@ -5,11 +5,13 @@
 . "$TOP/tests/lib-engine.sh"
 require_cmd perl
 
-newkey "$T/k"
-newkey "$T/other"
-mkdata "$T/a" 6 1
-mkdata "$T/b" 6 2
-export ANEMONE_KEYFILE="$T/k"
+test_setup 'setup: two repository keys, two inputs of 6 MiB' '
+	newkey "$T/k" &&
+	newkey "$T/other" &&
+	mkdata "$T/a" 6 1 &&
+	mkdata "$T/b" 6 2 &&
+	export ANEMONE_KEYFILE="$T/k"
+'
 
 test_expect_success 'a repository key through a symbolic link is refused' '
 	ln -s k "$T/klink" &&
@@ -115,11 +117,13 @@ test_expect_success 'no key, a key file others may read' '
 
 test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 anemone-push repo 2>err &&
-	printf "%s\n\t%s\n" "usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option]" \
-	    "[-F repository]... [-s seconds] repository name" >expect &&
+	cat >expect <<-EOF &&
+	usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] [-s seconds]
+	                    {repository | -r repository ...} name [-- command [argument ...]]
+	EOF
 	test_cmp expect err &&
 	test_expect_code 2 anemone-pull 2>err &&
-	test $(wc -l <err) = 3 &&
+	test $(wc -l <err) = 8 &&
 	test_expect_code 2 anemone-push repo .hidden <a 2>err
 '
 

@@ -5,14 +5,15 @@
 # device in a namespace, then wg showconf.
 . "$(dirname "$0")/lib.sh"
 
-# The fixtures, with the modes a checkout cannot keep.
 R=$T/r
-cp -R "$TOP/tests/render" "$R"
-chmod 600 "$R"/keys/*.key "$R"/keys/*.psk
-cp "$R/keys/a.key" "$R/keys/open.key"
-chmod 640 "$R/keys/open.key"
-ln -s a.key "$R/keys/link.key"
-umask 077
+test_setup 'setup: the fixtures, with the modes a checkout cannot keep' '
+	cp -R "$TOP/tests/render" "$R" &&
+	chmod 600 "$R"/keys/*.key "$R"/keys/*.psk &&
+	cp "$R/keys/a.key" "$R/keys/open.key" &&
+	chmod 640 "$R/keys/open.key" &&
+	ln -s a.key "$R/keys/link.key" &&
+	umask 077
+'
 
 # refuses MESSAGE CMD...: CMD exits 1, writes nothing to stdout and
 # exactly the line MESSAGE to stderr
@@ -231,6 +232,72 @@ test_expect_success 'mesh form: every node sees every other node once' '
 	done
 '
 
+test_expect_success 'relays: b reaches e through a (inferred), c through d (her via)' '
+	cd "$R" &&
+	anemone-render -n b -k keys/b.key relay.yaml >out 2>err &&
+	test_must_be_empty err &&
+	cat >expect <<-EOF &&
+	[Interface]
+	Address = 10.8.0.2/24
+	PrivateKey = $(cat keys/b.key)
+
+	# a
+	[Peer]
+	PublicKey = $(cat keys/a.pub)
+	Endpoint = 192.0.2.1:51820
+	AllowedIPs = 10.8.0.1/32, 10.8.0.5/32
+	PersistentKeepalive = 25
+	# relays e 10.8.0.5/32
+
+	# d
+	[Peer]
+	PublicKey = $(cat keys/d.pub)
+	Endpoint = 192.0.2.4:51820
+	AllowedIPs = 10.8.0.4/32, 10.8.0.3/32, fd00:8::3/128, 192.168.3.0/24
+	PersistentKeepalive = 25
+	# relays c 10.8.0.3/32
+	EOF
+	test_cmp expect out
+'
+
+test_expect_success 'relays: c (via d) has d as her only peer' '
+	cd "$R" &&
+	anemone-render -n c -k keys/c.key relay.yaml >out &&
+	grep -v "^PrivateKey" out >got &&
+	cat >expect <<-EOF &&
+	[Interface]
+	Address = 10.8.0.3/24, fd00:8::3/64
+
+	# d
+	[Peer]
+	PublicKey = $(cat keys/d.pub)
+	Endpoint = 192.0.2.4:51820
+	AllowedIPs = 10.8.0.4/32, 10.8.0.1/32, 10.8.0.2/32, 10.8.0.5/32
+	PersistentKeepalive = 25
+	# relays a 10.8.0.1/32
+	# relays b 10.8.0.2/32
+	# relays e 10.8.0.5/32
+	EOF
+	test_cmp expect got
+'
+
+test_expect_success 'relays: the relays keep every node as a peer and say they forward' '
+	cd "$R" &&
+	for n in a d; do
+		anemone-render -n $n -k keys/$n.key relay.yaml >$n.conf &&
+		sed -n 2,3p $n.conf >got &&
+		printf "%s\n" "# relays between its peers: needs IP forwarding (sysctl net.ipv4.ip_forward=1," \
+			"# and net.ipv6.conf.all.forwarding=1 for IPv6 addresses)" >expect &&
+		test_cmp expect got || return 1
+	done &&
+	test "$(grep -c "^\[Peer\]" a.conf)" = 3 &&
+	grep -qx "AllowedIPs = 10.8.0.4/32, 10.8.0.3/32, fd00:8::3/128, 192.168.3.0/24" a.conf &&
+	test "$(grep -c "^\[Peer\]" d.conf)" = 4 &&
+	! grep -q "^# relays [a-e] " d.conf &&
+	anemone-render -n b -k keys/b.key relay.yaml | grep -c "^# relays between" >n || :
+	test "$(cat n)" = 0
+'
+
 # Refusals: FILE, then the exact message; "-n a" for the mesh- files.
 while IFS='	' read -r name msg; do
 	case $name in
@@ -270,6 +337,11 @@ mesh-empty	1:8: nodes: expected a list of nodes, got an empty list
 mesh-interface	5:1: interface: a mesh file (one with "nodes") has no other top-level key
 mesh-no-key	2:5: node "a" has no private_key_file: give its private key with -k FILE
 mesh-overlap	8:16: 10.8.0.0/30 of node "b" overlaps 10.8.0.1/32 of node "a" (line 4): WireGuard routes an address to one peer only
+mesh-via-loop	9:10: via: a loop of relays: "b" -> "c" -> "b"
+mesh-via-no-endpoint	12:10: via: relay "b" has no endpoint (the nodes it relays for must be able to reach it; line 6)
+mesh-via-self	10:10: via: node "b" cannot be its own relay
+mesh-via-type	9:10: via: expected a string, got a list
+mesh-via-unknown	9:10: via: no node named "zed"
 mesh-private-key	5:5: private_key does not belong in a shared mesh file: use private_key_file or -k FILE
 mesh-wrong-key	3:17: public_key: node "a": this is not the public key of the private key given
 missing-address	2:3: interface: missing required key "address"

@@ -8,13 +8,15 @@
 
 B=$ANEMONE_BUILD/unit/sftp-store
 [ -x "$B" ] || skip_all "no $B (make build-check)"
-sftp_setup
-sshd_start 64m friend
-R=$SRV/chroot/repo
-# the repository's directories exist beforehand (see anemone.conf)
-mkdir -p "$R/packs/ab" && chown -R nobody: "$R"
 st() { on_client "$B" -k "$KNOWN" -i "$KEY" "$@"; }
-on_client "$B" -a -k "$KNOWN" -i "$KEY" "$URL" open
+# the repository's directories exist beforehand (see anemone.conf)
+test_setup 'setup: the friend'"'"'s sshd, the repository'"'"'s directories' '
+	sftp_setup &&
+	sshd_start 64m friend &&
+	R=$SRV/chroot/repo &&
+	mkdir -p "$R/packs/ab" && chown -R nobody: "$R" &&
+	on_client "$B" -a -k "$KNOWN" -i "$KEY" "$URL" open
+'
 
 test_expect_success 'the rendered config is the shipped one, substituted' '
 	"$TOP/scripts/friend-sshd.sh" -a 192.0.2.2 -p 2222 -u nobody \
@@ -22,15 +24,19 @@ test_expect_success 'the rendered config is the shipped one, substituted' '
 	sed -n "/^Match/,\$p" conf >got &&
 	sed -n "/^Match/,\$p" "$TOP/examples/sshd_config.d/anemone.conf" |
 	    sed -e "s|User anemone|User nobody|" \
+	        -e "s|LocalAddress 10.8.0.2 LocalPort 2222|LocalAddress 192.0.2.2 LocalPort 2222|" \
 	        -e "s|/etc/ssh/anemone_authorized_keys|/mnt/keys/nobody|" \
 	        -e "s|/srv/anemone|/mnt/chroot|" >expect &&
 	test_cmp expect got &&
-	grep -qx "ListenAddress 192.0.2.2:2222" conf &&
-	! grep -q "^ListenAddress 0.0.0.0" conf
+	grep "^ListenAddress" conf >got &&
+	printf "ListenAddress 192.0.2.2:2222\nListenAddress 0.0.0.0:22\n" >expect &&
+	test_cmp expect got
 '
 
-head -c 3M /dev/urandom >"$T/pack"
-echo "repository config" >"$T/config"
+test_setup 'setup: a pack and a config to store' '
+	head -c 3M /dev/urandom >"$T/pack" &&
+	echo "repository config" >"$T/config"
+'
 
 test_expect_success 'push and pull work through it' '
 	st "$URL" put config "$T/config" &&
@@ -62,9 +68,11 @@ test_expect_success 'a new directory is read-only: a clear error' '
 '
 
 # What an attacker holding the key tries, with OpenSSH's own sftp client.
-head -c 100 /dev/urandom >"$T/evil"
 sha() { (cd "$R" && find . -type f | sort | xargs sha256sum; find . | sort); }
-sha >"$T/before"
+test_setup 'setup: the repository as it stands, a file to smuggle' '
+	head -c 100 /dev/urandom >"$T/evil" &&
+	sha >"$T/before"
+'
 SFTP="sftp -b - -i $KEY -o UserKnownHostsFile=$KNOWN -o BatchMode=yes -P 2222 nobody@192.0.2.2"
 attack() {
 	local cmd=$1 want=$2

@@ -8,13 +8,15 @@
 . "$TOP/tests/lib-sftp.sh"
 require_cmd perl
 
-sftp_setup
-sshd_start 400m
-newkey "$T/k"
-export ANEMONE_KEYFILE="$T/k"
-mkdata "$T/a" 8 1
-mkdata "$T/b" 8 2
-head -c 60M /dev/urandom >"$T/big"
+test_setup 'setup: namespaces, sshd, a repository key, inputs' '
+	sftp_setup &&
+	sshd_start 400m &&
+	newkey "$T/k" &&
+	export ANEMONE_KEYFILE="$T/k" &&
+	mkdata "$T/a" 8 1 &&
+	mkdata "$T/b" 8 2 &&
+	head -c 60M /dev/urandom >"$T/big"
+'
 O="-i $KEY -o known_hosts=$KNOWN"
 push() { on_client anemone-push "$@"; }
 pull() { on_client anemone-pull "$@"; }
@@ -42,7 +44,7 @@ test_expect_success 'bad -o options: exit 2, one line' '
 	echo "anemone-push: -o timeout=0: timeout must be 1..3600 seconds" >expect &&
 	test_cmp expect err &&
 	test_expect_code 2 pull -o frobnicate "$URL" x 2>err &&
-	echo "anemone-pull: -o frobnicate: unknown option (known: known_hosts=FILE, accept-new, timeout=SECONDS)" >expect &&
+	echo "anemone-pull: -o frobnicate: unknown option (known: known_hosts=FILE, accept-new, timeout=SECONDS, no-cache)" >expect &&
 	test_cmp expect err
 '
 
@@ -66,9 +68,13 @@ test_expect_success 'an unchanged re-push adds no pack' '
 test_expect_success 'connection dropped mid-push: exit 1 quickly, nothing lost' '
 	before=$(ls "$SRV/repo/packs" | wc -l) &&
 	SECONDS=0 &&
-	{ push -q $O -o timeout=5 "$URL" big <"$T/big" >/dev/null 2>err & pid=$!; } &&
+	rm -f held && mkfifo held &&
+	{ push -q $O -o timeout=5 "$URL" big <held >/dev/null 2>err & pid=$!; } &&
+	test_when_finished "kill -9 $pid 2>/dev/null" &&
+	exec 7>held && cat "$T/big" >&7 &&
 	wait_for 60 sh -c "test \$(ls $SRV/repo/packs | wc -l) -ge $((before + 2))" &&
 	kill -9 $(sshd_sessions) &&
+	exec 7>&- &&
 	rc=0 && { wait $pid || rc=$?; } &&
 	test $rc = 1 && test $SECONDS -lt 30 &&
 	grep -q "^anemone-push: .*connection lost" err &&

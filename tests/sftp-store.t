@@ -130,12 +130,18 @@ head -c 200M /dev/urandom >"$T/big"
 echo before >"$T/before"
 st -k "$KNOWN" -i "$KEY" "$URL" put keep/before "$T/before"
 
+# put_under_way: the put's temporary file holds a MiB, so the server has
+# answered its open and writes are flowing; waiting only for the file to
+# exist raced the open's reply (the error then named the open, not the write)
+put_under_way() {
+	wait_for 30 sh -c "find $SRV/repo/keep -name \".tmp-*\" -size +1024k | grep -q ."
+}
+
 test_expect_success 'sshd killed in the middle of a put: exit 1 quickly' '
 	SECONDS=0 &&
 	{ st -t 5 -k "$KNOWN" -i "$KEY" "$URL" put keep/big "$T/big" 2>err & } &&
 	pid=$! &&
-	wait_for 30 sh -c "ls -a $SRV/repo/keep | grep -q ^.tmp-" &&
-	sleep 0.5 &&
+	put_under_way &&
 	kill -9 $(sshd_sessions) &&
 	rc=0 && { wait $pid || rc=$?; } &&
 	test $rc = 1 && test $SECONDS -lt 20 &&
@@ -150,7 +156,7 @@ test_expect_success 'a cut link in the middle of a put: exit 1 within the timeou
 	SECONDS=0 &&
 	{ st -t 3 -k "$KNOWN" -i "$KEY" "$URL" put keep/big "$T/big" 2>err & } &&
 	pid=$! &&
-	wait_for 30 sh -c "ls -a $SRV/repo/keep | grep -q ^.tmp-" &&
+	put_under_way &&
 	ip -n "$SV" link set "$VETH_B" down &&
 	rc=0 && { wait $pid || rc=$?; } &&
 	test $rc = 1 && test $SECONDS -lt 20 &&

@@ -5,13 +5,17 @@
 . "$TOP/tests/lib-engine.sh"
 require_cmd perl
 
-newkey "$T/k"
-export ANEMONE_KEYFILE="$T/k"
-mkdata "$T/a" 20 3
-(cd "$T" && anemone-push -q good h <a >id && anemone-push -q other h <a >oid)
+test_setup 'setup: two repositories holding the same 20 MiB' '
+	newkey "$T/k" &&
+	export ANEMONE_KEYFILE="$T/k" &&
+	mkdata "$T/a" 20 3 &&
+	(cd "$T" && anemone-push -q good h <a >id && anemone-push -q other h <a >oid)
+'
 
 # fresh copy of the good repository in $T/r
-fresh() { rm -rf "$T/r" && cp -a "$T/good" "$T/r"; }
+# a copy of the pristine repository, and no metadata cache (a cached copy
+# of a file damaged here would be used, and rightly so)
+fresh() { rm -rf "$T/r" "$XDG_CACHE_HOME" && cp -a "$T/good" "$T/r"; }
 pack1() { ls "$T/r/packs" | head -n 1; }
 pack2() { ls "$T/r/packs" | sed -n 2p; }
 flip() { # flip one byte of FILE at OFFSET

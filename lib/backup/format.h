@@ -15,7 +15,7 @@
 #include "bytes.h"
 #include "hex.h"
 
-#define REPO_VERSION	1
+#define REPO_VERSION	2
 #define REPO_ID_LEN	16
 #define BLOB_ID_LEN	32
 #define PACK_NAME_LEN	32
@@ -170,7 +170,13 @@ struct snapshot {
 	char name[NAME_MAX_LEN + 1];
 	uint32_t nlists;
 	struct list_ref *lists;	/* malloc'd */
+	/* the catalogue (catalog.h), when the stream is a tar archive */
+	uint8_t tar;		/* 1: catalogued tar archive, 0: no catalogue */
+	uint64_t cat_size, cat_chunks;
+	uint32_t ncat;
+	struct list_ref *cat;	/* malloc'd */
 };
+#define CAT_SIZE_MAX	(UINT64_C(1) << 32)	/* catalogue plaintext bytes */
 /* Body plaintext into a malloc'd buffer. */
 int fmt_snap_body_enc(const struct snapshot *s, uint8_t **out, size_t *n);
 int fmt_snap_body_dec(const uint8_t *pt, size_t n, struct snapshot *s);

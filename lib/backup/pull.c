@@ -33,6 +33,7 @@ struct batch {
 	uint64_t lo, hi;	/* range of the pack in IN */
 	size_t n, outlen;
 	struct blob_entry e[BATCH_BLOBS];
+	uint32_t cut_lo[BATCH_BLOBS], cut_len[BATCH_BLOBS];	/* used part */
 	uint8_t *in;		/* BATCH_IN + SEG_IN_MAX */
 	uint8_t *out;		/* BATCH_RAW + CHUNK_MAX */
 };
@@ -40,16 +41,24 @@ struct batch {
 struct pull {
 	struct repo *r;
 	const struct snapshot *s;
-	char what[128];		/* "snapshot NAME@ID" */
+	char what[160];		/* "snapshot NAME@ID" */
+	/* what to fetch: the stream's lists, or the catalogue's */
+	const struct list_ref *lists;
+	uint32_t nlists;
+	uint64_t chunks, size;
+	const struct pull_range *rv;	/* NULL: everything */
+	size_t nr;
+	/* where to: FD, or MEM (SIZE bytes) */
 	int fd;
+	uint8_t *mem;
+	uint64_t written;
+	pull_progress progress;
+	void *arg;
 	pthread_mutex_t mu;
 	struct ring ring;	/* of batches */
 	struct batch batches[PRING];
 	int failed;
 	char err[1024];
-	uint64_t skip;		/* stream bytes not to write (written before) */
-	uint64_t drop;		/* of them, still to drop in the writer */
-	uint64_t written;	/* bytes written (mu) */
 };
 
 static void
@@ -98,8 +107,9 @@ open_batch(struct pull *p, struct batch *b, ZSTD_DCtx *zd, uint8_t *seg,
 		 * index says the blob is; verify also recomputes ids */
 		if (p->fd < 0 && repo_check_blob(p->r, e, seg + e->member_off) < 0)
 			goto bad;
-		memcpy(b->out + o, seg + e->member_off, e->raw_len);
-		o += e->raw_len;
+		memcpy(b->out + o, seg + e->member_off + b->cut_lo[i],
+		    b->cut_len[i]);
+		o += b->cut_len[i];
 	}
 	b->outlen = o;
 	return 0;
@@ -144,20 +154,26 @@ writer(void *arg)
 {
 	struct pull *p = arg;
 	struct batch *b;
-	uint64_t d;
 	int slot, rc;
 
 	pthread_mutex_lock(&p->mu);
 	while ((slot = ring_next_out(&p->ring)) >= 0) {
 		b = &p->batches[slot];
 		pthread_mutex_unlock(&p->mu);
-		d = p->drop < b->outlen ? p->drop : b->outlen;
-		p->drop -= d;
-		rc = p->fd >= 0 && write_all(p->fd, b->out + d,
-		    b->outlen - d) < 0 ? fail_errno("writing the output") : 0;
+		rc = 0;
+		if (p->mem != NULL) {
+			if (b->outlen > p->size - p->written)
+				rc = fail("%s: more bytes than the record says",
+				    p->what);
+			else
+				memcpy(p->mem + p->written, b->out, b->outlen);
+		} else if (p->fd >= 0 && write_all(p->fd, b->out, b->outlen) < 0) {
+			rc = fail_errno("writing the output");
+		}
+		p->written += b->outlen;
+		if (rc == 0 && p->progress != NULL)
+			p->progress(p->written, p->arg);
 		pthread_mutex_lock(&p->mu);
-		if (rc == 0)
-			p->written += b->outlen - d;
 		if (rc < 0) {
 			set_failed(p);
 			break;
@@ -173,7 +189,8 @@ writer(void *arg)
 struct fetch {
 	struct pull *p;
 	struct batch *cur;	/* being filled, or NULL */
-	int raw;	/* a blob was planned */
+	uint64_t raw;
+	size_t ri;		/* the range being planned */
 };
 
 /* Hand the planned batch to the workers (who fetch and open it). */
@@ -191,8 +208,9 @@ dispatch(struct fetch *f)
 	return 0;
 }
 
+/* Plan bytes [CLO, CLO + CLEN) of the blob in slot S. */
 static int
-add_blob(struct fetch *f, const struct ix_slot *s)
+add_blob(struct fetch *f, const struct ix_slot *s, uint32_t clo, uint32_t clen)
 {
 	struct pull *p = f->p;
 	struct batch *b = f->cur;
@@ -205,7 +223,7 @@ add_blob(struct fetch *f, const struct ix_slot *s)
 		    (hi > b->hi ? hi : b->hi) - (lo < b->lo ? lo : b->lo) > BATCH_IN ||
 		    (lo > b->hi && lo - b->hi > GAP_MAX) ||
 		    (b->lo > hi && b->lo - hi > GAP_MAX) ||
-		    b->outlen + e->raw_len > BATCH_RAW || b->n == BATCH_BLOBS) {
+		    b->outlen + clen > BATCH_RAW || b->n == BATCH_BLOBS) {
 			if (dispatch(f) < 0)
 				return -1;
 			b = NULL;
@@ -229,8 +247,10 @@ add_blob(struct fetch *f, const struct ix_slot *s)
 		b->lo = lo;
 	if (hi > b->hi)
 		b->hi = hi;
+	b->cut_lo[b->n] = clo;
+	b->cut_len[b->n] = clen;
 	b->e[b->n++] = *e;
-	b->outlen += e->raw_len;	/* planned; the worker recomputes */
+	b->outlen += clen;	/* planned; the worker recomputes */
 	return 0;
 }
 
@@ -260,6 +280,34 @@ read_list(struct pull *p, const struct list_ref *lr, uint8_t *out,
 	return 0;
 }
 
+/* Plan the parts of the chunk at stream offset OFF (LEN bytes) that the
+ * ranges cover: all of it when there are none. */
+static int
+plan_chunk(struct fetch *f, const struct ix_slot *slot, uint64_t off,
+    uint32_t len)
+{
+	struct pull *p = f->p;
+	const struct pull_range *r;
+	uint64_t lo, hi;
+
+	if (p->rv == NULL)
+		return add_blob(f, slot, 0, len);
+	while (f->ri < p->nr) {
+		r = &p->rv[f->ri];
+		if (r->off >= off + len)
+			return 0;
+		lo = r->off > off ? r->off : off;
+		hi = r->off + r->len < off + len ? r->off + r->len : off + len;
+		if (hi > lo && add_blob(f, slot, (uint32_t)(lo - off),
+		    (uint32_t)(hi - lo)) < 0)
+			return -1;
+		if (r->off + r->len > off + len)
+			return 0;	/* it goes on in the next chunk */
+		f->ri++;
+	}
+	return 0;
+}
+
 /* Plan the blobs of one checked chunk list LIST of CNT entries. */
 static int
 fetch_list(struct fetch *f, const uint8_t *list, uint32_t cnt,
@@ -283,15 +331,8 @@ fetch_list(struct fetch *f, const uint8_t *list, uint32_t cnt,
 			return fail("%s: blob %s: the index disagrees with the "
 			    "chunk list", p->what, bn);
 		}
-		/* blobs wholly written by an earlier attempt are not fetched;
-		 * the writer drops the head of the first one that is */
-		if (*bytes + len > p->skip) {
-			if (f->raw == 0 && p->skip > *bytes)
-				p->drop = p->skip - *bytes;
-			f->raw = 1;
-			if (add_blob(f, &slot) < 0)
-				return -1;
-		}
+		if (plan_chunk(f, &slot, *bytes, len) < 0)
+			return -1;
 		(*chunks)++;
 		*bytes += len;
 	}
@@ -303,7 +344,6 @@ static int
 fetch_all(struct pull *p)
 {
 	struct fetch f = { .p = p };
-	const struct snapshot *s = p->s;
 	uint8_t *list, *in, *scratch;
 	ZSTD_DCtx *zd;
 	char bn[2 * BLOB_ID_LEN + 1];
@@ -319,11 +359,13 @@ fetch_all(struct pull *p)
 		fail("out of memory");
 		goto out;
 	}
-	for (i = 0; i < s->nlists; i++) {
-		if (read_list(p, &s->lists[i], list, in, scratch, zd) < 0)
+	for (i = 0; i < p->nlists; i++) {
+		if (p->rv != NULL && f.ri == p->nr)
+			break;	/* past the last range: no more lists needed */
+		if (read_list(p, &p->lists[i], list, in, scratch, zd) < 0)
 			goto out;
-		if (fmt_list_dec(list, s->lists[i].raw_len, &cnt) < 0) {
-			blob_name(bn, s->lists[i].id);
+		if (fmt_list_dec(list, p->lists[i].raw_len, &cnt) < 0) {
+			blob_name(bn, p->lists[i].id);
 			fail_ctx("%s: chunk list %s", p->what, bn);
 			goto out;
 		}
@@ -332,11 +374,16 @@ fetch_all(struct pull *p)
 	}
 	if (dispatch(&f) < 0)
 		goto out;
-	if (chunks != s->chunks || bytes != s->size) {
+	if (p->rv != NULL && f.ri < p->nr) {
+		fail("%s: the catalogue names bytes past the end of the stream",
+		    p->what);
+		goto out;
+	}
+	if (p->rv == NULL && (chunks != p->chunks || bytes != p->size)) {
 		fail("%s: chunk lists give %llu bytes in %llu chunks, the "
 		    "record says %llu in %llu", p->what,
 		    (unsigned long long)bytes, (unsigned long long)chunks,
-		    (unsigned long long)s->size, (unsigned long long)s->chunks);
+		    (unsigned long long)p->size, (unsigned long long)p->chunks);
 		goto out;
 	}
 	rc = 0;
@@ -378,33 +425,21 @@ run(struct pull *p)
 		pthread_join(wr, NULL);
 }
 
-int
-pull_stream(struct repo *r, const struct snapshot *s, int fd)
+/* Set up P for snapshot S, run it, tear it down. */
+static int
+pull_run(struct pull *p, struct repo *r, const struct snapshot *s)
 {
-	uint64_t w;
-
-	return pull_stream_from(r, s, fd, 0, &w);
-}
-
-int
-pull_stream_from(struct repo *r, const struct snapshot *s, int fd,
-    uint64_t skip, uint64_t *written)
-{
-	struct pull *p;
 	char idhex[2 * SNAP_ID_LEN + 1];
 	int rc = -1;
 	size_t i;
 
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return fail_errno("pull");
 	p->r = r;
 	p->s = s;
-	p->fd = fd;
-	p->skip = skip;
-	if (fd >= 0)	/* a bigger pipe: fewer, larger writes */
-		(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+	if (p->fd >= 0)	/* a bigger pipe: fewer, larger writes */
+		(void)fcntl(p->fd, F_SETPIPE_SZ, 1 << 20);
 	hex_encode(idhex, s->snap_id, SNAP_ID_LEN);
-	snprintf(p->what, sizeof(p->what), "snapshot %s@%s", s->name, idhex);
+	snprintf(p->what, sizeof(p->what), "snapshot %s@%s%s", s->name, idhex,
+	    p->lists == s->cat ? ": catalogue" : "");
 	pthread_mutex_init(&p->mu, NULL);
 	ring_init(&p->ring, &p->mu, &p->failed, PRING);
 	for (i = 0; i < PRING; i++)
@@ -414,7 +449,6 @@ pull_stream_from(struct repo *r, const struct snapshot *s, int fd,
 			goto out;
 		}
 	run(p);
-	*written = skip + p->written;
 	if (p->failed) {
 		fail("%s", p->err);
 		goto out;
@@ -427,6 +461,67 @@ out:
 	}
 	ring_destroy(&p->ring);
 	pthread_mutex_destroy(&p->mu);
+	return rc;
+}
+
+int
+pull_ranges(struct repo *r, const struct snapshot *s,
+    const struct pull_range *v, size_t n, int fd, pull_progress progress,
+    void *arg)
+{
+	struct pull *p;
+	int rc;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return fail_errno("pull");
+	p->lists = s->lists;
+	p->nlists = s->nlists;
+	p->chunks = s->chunks;
+	p->size = s->size;
+	p->rv = v;
+	p->nr = n;
+	p->fd = fd;
+	p->progress = progress;
+	p->arg = arg;
+	rc = pull_run(p, r, s);
+	free(p);
+	return rc;
+}
+
+int
+pull_stream(struct repo *r, const struct snapshot *s, int fd)
+{
+	return pull_ranges(r, s, NULL, 0, fd, NULL, NULL);
+}
+
+int
+pull_catalog(struct repo *r, const struct snapshot *s, uint8_t **buf,
+    size_t *len)
+{
+	struct pull *p;
+	int rc;
+
+	*buf = NULL;
+	*len = 0;
+	if (!s->tar || s->cat_size > CAT_SIZE_MAX)
+		return fail("snapshot %s: no catalogue", s->name);
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->mem = malloc(s->cat_size)) == NULL) {
+		free(p);
+		return fail_errno("catalogue");
+	}
+	p->lists = s->cat;
+	p->nlists = s->ncat;
+	p->chunks = s->cat_chunks;
+	p->size = s->cat_size;
+	p->fd = -1;
+	rc = pull_run(p, r, s);
+	if (rc == 0) {
+		*buf = p->mem;
+		*len = s->cat_size;
+	} else {
+		free(p->mem);
+	}
 	free(p);
 	return rc;
 }

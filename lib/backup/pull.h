@@ -15,13 +15,24 @@
  */
 int pull_stream(struct repo *r, const struct snapshot *s, int fd);
 
+/* Stream bytes [off, off + len). */
+struct pull_range {
+	uint64_t off, len;
+};
+/* Called from the writing thread after each write. */
+typedef void (*pull_progress)(uint64_t written, void *arg);
+
 /*
- * The same, resuming: the first SKIP bytes of the stream (written by an
- * earlier attempt, from this or another repository holding the same
- * content) are neither fetched nor written.  *WRITTEN: the stream offset
- * reached, on failure too, where a next attempt may resume.
+ * Write the N ranges V of snapshot S's stream (sorted, not overlapping;
+ * V NULL: the whole stream) to FD, fetching only the chunks that hold
+ * them.  PROGRESS may be NULL.  0 or -1 (lasterr).
  */
-int pull_stream_from(struct repo *r, const struct snapshot *s, int fd,
-    uint64_t skip, uint64_t *written);
+int pull_ranges(struct repo *r, const struct snapshot *s,
+    const struct pull_range *v, size_t n, int fd, pull_progress progress,
+    void *arg);
+
+/* Snapshot S's catalogue plaintext into *BUF (malloc'd, *LEN bytes). */
+int pull_catalog(struct repo *r, const struct snapshot *s, uint8_t **buf,
+    size_t *len);
 
 #endif

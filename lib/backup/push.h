@@ -25,14 +25,22 @@ struct push_stats {
 typedef void (*push_progress)(const struct push_stats *st, void *arg);
 
 /*
+ * Called once the stream has ended and everything the snapshot uses is
+ * stored, just before its record is written: -1 (lasterr set) refuses
+ * the snapshot, for instance because the stream's producer failed.
+ */
+typedef int (*push_gate)(void *arg);
+
+/*
  * Read FD to its end and store it as a new snapshot NAME.  The new id
  * (16 hex) goes to ID.  PROGRESS (may be NULL) is called from the chunking
- * thread now and then.  0 or -1 (lasterr); on failure nothing visible
- * changes: what was stored is reused by the next push.
+ * thread now and then, GATE (may be NULL) before the record is written;
+ * both get ARG.  0 or -1 (lasterr); on failure nothing visible changes:
+ * what was stored is reused by the next push.
  */
 int push_stream(struct repo *r, int fd, const char *name,
-    push_progress progress, void *arg, char id[2 * SNAP_ID_LEN + 1],
-    struct push_stats *st);
+    push_progress progress, push_gate gate, void *arg,
+    char id[2 * SNAP_ID_LEN + 1], struct push_stats *st);
 
 /*
  * One stream to several repositories of one key (push_fan.c): read, cut,
@@ -52,8 +60,10 @@ struct push_result {
 };
 
 /* RES[i] for R[i]; the number of repositories that got the snapshot, or
- * -1 (lasterr) when none could (the stream itself failed). */
+ * -1 (lasterr) when none could (the stream itself failed).  PROGRESS and
+ * GATE as for push_stream(), GATE called once before the first record. */
 int push_fan(struct repo **r, int n, int fd, const char *name, double slow,
-    push_progress progress, void *arg, struct push_result *res);
+    push_progress progress, push_gate gate, void *arg,
+    struct push_result *res);
 
 #endif

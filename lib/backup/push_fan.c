@@ -6,7 +6,8 @@
  * are in step).  A dispatcher takes the front's jobs in stream order and
  * copies into each repository's ring what that repository lacks; there a
  * push of its own (writer, uploaders, index, record: push_pack.c and on)
- * seals and stores it.  Every push has its own lock and failure flag, so
+ * seals and stores it.  The front alone scans the tar stream
+ * (push_catalog.c); each repository's writer stores that one catalogue.  Every push has its own lock and failure flag, so
  * a friend that fails drops out alone; one whose ring stays full for SLOW
  * seconds is abandoned, so the others go on and memory stays bounded.
  */
@@ -206,6 +207,7 @@ fan_dispatch(void *arg)
 			alive += !f->dead[i];
 		}
 		pthread_mutex_lock(&p->mu);
+		push_cat_wait(p, &p->jobs[k]);	/* the reader reuses it next */
 		ring_release(&p->ring);
 		if (alive == 0) {
 			fail("no repository is left");
@@ -226,8 +228,11 @@ fan_free(struct fan *f)
 		for (i = 0; i < f->n; i++)
 			free(f->slot[k].out[i]);
 	for (i = 0; i < f->n; i++)
-		if (f->d[i] != NULL)
+		if (f->d[i] != NULL) {
+			/* the front's catalogue, lent (join_all) */
+			memset(&f->d[i]->cat, 0, sizeof(f->d[i]->cat));
 			push_free(f->d[i]);
+		}
 	if (f->front != NULL)
 		push_free(f->front);
 	free(f);
@@ -311,13 +316,16 @@ join_uploaders(struct push *d)
 	d->nupl = 0;
 }
 
-/* Wait for the front, then every writer; commit each repository still
- * in (index, then record) before waiting for those that dropped out. */
+/* Wait for the front, then every writer (each stores the front's
+ * catalogue, lent to it here); commit each repository still in (index,
+ * then, once GATE allows, record) before waiting for those that dropped
+ * out. */
 static void
-join_all(struct fan *f, const char *name, struct push_result *res)
+join_all(struct fan *f, const char *name, push_gate gate, void *arg,
+    struct push_result *res)
 {
 	struct push *p = f->front, *d;
-	int i;
+	int i, gated = 0;
 
 	push_join(p);
 	for (i = 0; i < f->n; i++) {
@@ -327,6 +335,10 @@ join_all(struct fan *f, const char *name, struct push_result *res)
 			fail("%s", p->err);
 			push_set_failed(d);
 		}
+		d->cat = p->cat;
+		d->tar = p->tar;
+		d->cat_off = 1;
+		pthread_cond_broadcast(&d->cv_cat);
 		ring_close(&d->ring);
 		if (!d->have_writer) {
 			d->up_stop = 1;
@@ -341,8 +353,16 @@ join_all(struct fan *f, const char *name, struct push_result *res)
 			continue;
 		join_uploaders(d);
 		d->st.in_bytes = p->st.in_bytes;
-		if (!d->failed && (push_ix_write(d) < 0 ||
-		    push_write_snapshot(d, name, res[i].id) < 0))
+		if (push_ix_write(d) < 0)
+			push_set_failed(d);
+	}
+	for (i = 0; i < f->n; i++) {
+		if ((d = f->d[i])->failed)
+			continue;
+		/* the gate once, before the first record */
+		if (gate != NULL && gated == 0)
+			gated = gate(arg) < 0 ? -1 : 1;
+		if (gated < 0 || push_write_snapshot(d, name, res[i].id) < 0)
 			push_set_failed(d);
 		res[i].ok = !d->failed;
 	}
@@ -352,7 +372,8 @@ join_all(struct fan *f, const char *name, struct push_result *res)
 
 int
 push_fan(struct repo **r, int n, int fd, const char *name, double slow,
-    push_progress progress, void *arg, struct push_result *res)
+    push_progress progress, push_gate gate, void *arg,
+    struct push_result *res)
 {
 	struct fan *f;
 	int i, nok = 0;
@@ -367,7 +388,7 @@ push_fan(struct repo **r, int n, int fd, const char *name, double slow,
 		return -1;
 	if (start_all(f) < 0 || push_chunk(f->front, progress, arg) < 0)
 		push_fail(f->front);
-	join_all(f, name, res);
+	join_all(f, name, gate, arg, res);
 	for (i = 0; i < n; i++) {
 		res[i].st = f->d[i]->st;
 		res[i].st.in_bytes = f->front->st.in_bytes;

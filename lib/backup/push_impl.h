@@ -28,6 +28,7 @@
 
 #include "backup/push.h"
 #include "backup/ring.h"
+#include "backup/tarscan.h"
 
 #define RING		6
 #define NWORKERS	2
@@ -58,6 +59,7 @@ struct job {
 	int reof;		/* the stream ended in this read */
 	uint8_t *data;		/* start of the job's bytes, in buf */
 	uint8_t *out;		/* ZBOUND */
+	uint64_t seq;		/* its place in the stream, in jobs */
 };
 
 struct pack {
@@ -99,10 +101,21 @@ struct push {
 	size_t ixlen, ixcap;
 	uint32_t ixpacks;
 
+	/* the catalogue (push_catalog.c) */
+	pthread_cond_t cv_cat;
+	uint64_t cat_seq;	/* jobs handed to the scan */
+	uint64_t cat_released;	/* jobs the scan holds no more */
+	int cat_eof, cat_off;	/* the scan has ended: workers go on */
+	struct cat_buf cat;
+	struct tar_result tar;
+	struct list_ref *cat_lists;
+	size_t ncat_lists;
+	uint64_t cat_chunks;
+
 	/* threads */
-	pthread_t worker_t[NWORKERS], writer_t, upl_t[NUPL], reader_t;
+	pthread_t worker_t[NWORKERS], writer_t, upl_t[NUPL], reader_t, cat_t;
 	struct upl_arg ua[NUPL];
-	int nworkers, have_writer, nupl, have_reader;
+	int nworkers, have_writer, nupl, have_reader, have_cat;
 
 	struct push_stats st;
 };
@@ -133,9 +146,21 @@ int push_chunk(struct push *p, push_progress progress, void *arg);
 
 /* push_work.c */
 void *push_worker(void *arg);
+/* Hash, claim and compress job J's chunks. */
+int push_work_job(struct push *p, struct job *j, void *zc);
 
 /* push_pack.c */
 void *push_writer(void *arg);
+/* Pack job J (E: JOB_CHUNKS scratch entries); close the list being built. */
+int push_write_job(struct push *p, struct job *j, struct blob_entry *e);
+int push_emit_list(struct push *p);
+
+/* push_catalog.c */
+void *push_cataloguer(void *arg);
+/* Wait (mutex held) until the scan is past job J. */
+void push_cat_wait(struct push *p, const struct job *j);
+/* The writer, after the stream: store the catalogue (if any). */
+int push_store_catalog(struct push *p, struct blob_entry *e);
 
 /* push_upload.c */
 void *push_uploader(void *arg);

@@ -8,6 +8,7 @@
 
 #include <sodium.h>
 
+#include "backup/cache.h"
 #include "backup/push_impl.h"
 #include "error.h"
 
@@ -66,6 +67,8 @@ push_ix_write_buf(struct push *p, uint8_t *ix, size_t len, uint32_t npacks)
 	memcpy(path, "index/", 6);
 	hex_encode(path + 6, name, PACK_NAME_LEN);
 	rc = store_put(p->r->st, path, out, len + SEAL_OVERHEAD);
+	if (rc == 0)	/* ours, so authentic: the next run need not fetch it */
+		cache_put(p->r->cache, path, out, len + SEAL_OVERHEAD);
 	free(out);
 	if (rc < 0)
 		return -1;

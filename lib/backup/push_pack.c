@@ -114,8 +114,8 @@ add_list_ref(struct push *p, const uint8_t id[BLOB_ID_LEN], uint32_t len)
 }
 
 /* Store the list being built as a list blob and remember its id. */
-static int
-emit_list(struct push *p)
+int
+push_emit_list(struct push *p)
 {
 	struct blob_entry e;
 	struct ix_slot *s;
@@ -151,13 +151,13 @@ list_add(struct push *p, const uint8_t id[BLOB_ID_LEN], uint32_t len)
 	fmt_list_entry_enc(p->list, p->nlist, id, len);
 	p->nlist++;
 	if (id[0] == 0 || p->nlist == LIST_MAX_ENTRIES)
-		return emit_list(p);
+		return push_emit_list(p);
 	return 0;
 }
 
 /* Pack a finished job: its segment, then its chunks in the list. */
-static int
-write_job(struct push *p, struct job *j, struct blob_entry *e)
+int
+push_write_job(struct push *p, struct job *j, struct blob_entry *e)
 {
 	uint32_t i, k = 0;
 
@@ -178,13 +178,21 @@ write_job(struct push *p, struct job *j, struct blob_entry *e)
 	return 0;
 }
 
-/* At the end of the stream: the last list, the last pack. */
+/* At the end of the stream: the last list, the catalogue, the last pack. */
 static void
-finish(struct push *p)
+finish(struct push *p, struct blob_entry *e)
 {
 	if (!p->failed) {
 		pthread_mutex_unlock(&p->mu);
-		if (emit_list(p) < 0 || flush_pack(p) < 0)
+		if (push_emit_list(p) < 0)
+			push_fail(p);
+		pthread_mutex_lock(&p->mu);
+	}
+	while (!p->failed && !p->cat_off)
+		pthread_cond_wait(&p->cv_cat, &p->mu);
+	if (!p->failed) {
+		pthread_mutex_unlock(&p->mu);
+		if (push_store_catalog(p, e) < 0 || flush_pack(p) < 0)
 			push_fail(p);
 		pthread_mutex_lock(&p->mu);
 	}
@@ -209,7 +217,7 @@ push_writer(void *arg)
 	while ((slot = ring_next_out(&p->ring)) >= 0) {
 		j = &p->jobs[slot];
 		pthread_mutex_unlock(&p->mu);
-		if (write_job(p, j, e) < 0) {
+		if (push_write_job(p, j, e) < 0) {
 			push_fail(p);
 			pthread_mutex_lock(&p->mu);
 			break;
@@ -222,7 +230,7 @@ push_writer(void *arg)
 		p->st.new_raw += j->seg;
 		ring_release(&p->ring);
 	}
-	finish(p);
+	finish(p, e);
 	pthread_mutex_unlock(&p->mu);
 	free(e);
 	return NULL;

@@ -70,8 +70,9 @@ push_reader(void *arg)
 		pthread_mutex_lock(&p->mu);
 		j->reof = eof;
 		p->st.in_bytes += j->rlen;
-		p->next_read++;
+		j->seq = p->next_read++;
 		pthread_cond_signal(&p->cv_chunk);
+		pthread_cond_broadcast(&p->cv_cat);
 		pthread_mutex_unlock(&p->mu);
 	}
 	return NULL;

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "backup/cache.h"
 #include "backup/push_impl.h"
 #include "error.h"
 
@@ -45,6 +46,13 @@ push_write_snapshot(struct push *p, const char *name,
 	snprintf(s.name, sizeof(s.name), "%s", name);
 	s.nlists = (uint32_t)p->nlists;
 	s.lists = p->lists;
+	if (p->tar.status == TAR_COMPLETE) {
+		s.tar = 1;
+		s.cat_size = p->cat.len;
+		s.cat_chunks = p->cat_chunks;
+		s.ncat = (uint32_t)p->ncat_lists;
+		s.cat = p->cat_lists;
+	}
 	if (fmt_snap_body_enc(&s, &body, &blen) < 0)
 		return -1;
 	rlen = SNAP_HEAD_LEN + blen + SEAL_OVERHEAD;
@@ -62,8 +70,10 @@ push_write_snapshot(struct push *p, const char *name,
 		if (rc != STORE_EXISTS)
 			break;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		p->st.stored += rlen;
+		cache_put(p->r->cache, path, rec, rlen);
+	}
 	rc = rc == 0 ? 0 : -1;
 out:
 	free(body);

@@ -21,6 +21,7 @@ push_set_failed(struct push *p)
 	}
 	pthread_cond_broadcast(&p->cv_chunk);
 	pthread_cond_broadcast(&p->cv_upl);
+	pthread_cond_broadcast(&p->cv_cat);
 	ring_wake(&p->ring);
 }
 
@@ -63,10 +64,13 @@ push_free(struct push *p)
 	free(p->list);
 	free(p->lists);
 	free(p->ix);
+	free(p->cat_lists);
+	cat_buf_free(&p->cat);
 	ring_destroy(&p->ring);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv_chunk);
 	pthread_cond_destroy(&p->cv_upl);
+	pthread_cond_destroy(&p->cv_cat);
 	free(p);
 }
 
@@ -85,6 +89,7 @@ push_new(struct repo *r, int fd)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv_chunk, NULL);
 	pthread_cond_init(&p->cv_upl, NULL);
+	pthread_cond_init(&p->cv_cat, NULL);
 	ring_init(&p->ring, &p->mu, &p->failed, RING);
 	for (i = 0; i < RING; i++)
 		if ((p->jobs[i].buf = malloc(RESERVE + READ_SIZE)) == NULL ||
@@ -125,11 +130,16 @@ push_start(struct push *p, void *(*worker)(void *), void *(*writer)(void *),
 		    &p->ua[k]) != 0)
 			break;
 	}
-	if (stages & PUSH_READ)
+	/* whoever reads the stream also catalogues it, once */
+	if (stages & PUSH_READ) {
 		p->have_reader = pthread_create(&p->reader_t, NULL,
 		    push_reader, p) == 0;
+		p->have_cat = pthread_create(&p->cat_t, NULL,
+		    push_cataloguer, p) == 0;
+	}
 	if ((worker != NULL && p->nworkers < NWORKERS) || !p->have_writer ||
-	    p->nupl < want || (stages & PUSH_READ && !p->have_reader))
+	    p->nupl < want || (stages & PUSH_READ && (!p->have_reader ||
+	    !p->have_cat)))
 		return fail("cannot start threads");
 	return 0;
 }
@@ -142,6 +152,12 @@ push_join(struct push *p)
 	/* after a failure the reader stops once its current read returns */
 	if (p->have_reader)
 		pthread_join(p->reader_t, NULL);
+	pthread_mutex_lock(&p->mu);
+	if (!p->have_cat)	/* workers and writer wait for no scan */
+		p->cat_off = 1;
+	pthread_mutex_unlock(&p->mu);
+	if (p->have_cat)
+		pthread_join(p->cat_t, NULL);
 	pthread_mutex_lock(&p->mu);
 	ring_close(&p->ring);
 	pthread_mutex_unlock(&p->mu);
@@ -162,8 +178,8 @@ push_join(struct push *p)
 /* Run the threads over the stream; then, everything the snapshot uses
  * being stored, the index and the record. */
 static int
-run(struct push *p, const char *name, push_progress progress, void *arg,
-    char id[2 * SNAP_ID_LEN + 1])
+run(struct push *p, const char *name, push_progress progress,
+    push_gate gate, void *arg, char id[2 * SNAP_ID_LEN + 1])
 {
 	if (push_start(p, push_worker, push_writer, p,
 	    PUSH_READ | PUSH_UPLOAD) < 0 || push_chunk(p, progress, arg) < 0)
@@ -171,15 +187,17 @@ run(struct push *p, const char *name, push_progress progress, void *arg,
 	push_join(p);
 	if (p->failed)
 		return fail("%s", p->err);
-	if (push_ix_write(p) < 0 || push_write_snapshot(p, name, id) < 0)
+	/* the index first: a refused snapshot's data is reused next time */
+	if (push_ix_write(p) < 0 || (gate != NULL && gate(arg) < 0) ||
+	    push_write_snapshot(p, name, id) < 0)
 		return -1;
 	return 0;
 }
 
 int
 push_stream(struct repo *r, int fd, const char *name,
-    push_progress progress, void *arg, char id[2 * SNAP_ID_LEN + 1],
-    struct push_stats *st)
+    push_progress progress, push_gate gate, void *arg,
+    char id[2 * SNAP_ID_LEN + 1], struct push_stats *st)
 {
 	struct push *p;
 	uint32_t *orph = NULL;
@@ -197,7 +215,7 @@ push_stream(struct repo *r, int fd, const char *name,
 		return -1;
 	}
 	if (push_adopt_orphans(p, orph, norph) == 0)
-		rc = run(p, name, progress, arg, id);
+		rc = run(p, name, progress, gate, arg, id);
 	*st = p->st;
 	free(orph);
 	push_free(p);

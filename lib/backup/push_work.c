@@ -13,8 +13,8 @@
 
 #define ZLEVEL		3
 
-static int
-work(struct push *p, struct job *j, ZSTD_CCtx *zc)
+int
+push_work_job(struct push *p, struct job *j, void *zc)
 {
 	struct ix_slot *s;
 	size_t off = 0, c;
@@ -33,6 +33,8 @@ work(struct push *p, struct job *j, ZSTD_CCtx *zc)
 		}
 		j->isnew[i] = (uint8_t)isnew;
 	}
+	/* the gathering below moves bytes the tar scan may still read */
+	push_cat_wait(p, j);
 	pthread_mutex_unlock(&p->mu);
 	/* gather the new chunks at the front: the segment */
 	j->seg = 0;
@@ -67,7 +69,7 @@ push_worker(void *arg)
 	}
 	while ((slot = ring_take(&p->ring)) >= 0) {
 		pthread_mutex_unlock(&p->mu);
-		if (work(p, &p->jobs[slot], zc) < 0) {
+		if (push_work_job(p, &p->jobs[slot], zc) < 0) {
 			push_fail(p);
 			pthread_mutex_lock(&p->mu);
 			break;

@@ -9,6 +9,8 @@
 
 #include "error.h"
 #include "keys.h"
+#include "backup/cache.h"
+#include "backup/meta.h"
 #include "backup/repo.h"
 
 static const char kdf_ctx[crypto_kdf_CONTEXTBYTES] = "anemone1";
@@ -33,14 +35,6 @@ config_check(const struct repo_keys *k, const struct repo_config *c,
 	crypto_generichash(mac, 32, msg, sizeof(msg), k->check, 32);
 }
 
-static void
-names_free(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 /* Is DIR a folder of the layout that holds nothing (but hidden files)? */
 static int
 layout_dir_empty(struct store *st, const char *dir)
@@ -53,7 +47,7 @@ layout_dir_empty(struct store *st, const char *dir)
 		return 0;
 	if (store_list(st, dir, &names, &n) < 0)
 		return 0;
-	names_free(names, n);
+	store_names_free(names, n);
 	return n == 0;
 }
 
@@ -72,7 +66,7 @@ store_empty(struct store *st)
 		return 1;	/* missing: empty */
 	for (i = 0; i < n && empty; i++)
 		empty = layout_dir_empty(st, names[i]);
-	names_free(names, n);
+	store_names_free(names, n);
 	return empty;
 }
 
@@ -128,7 +122,7 @@ struct repo *
 repo_open_opts(const char *url, const char *keyfile, int create, int *created,
     const struct store_opts *so)
 {
-	struct store_opts o = { .timeout = 30 };
+	struct store_opts o = { .timeout = STORE_TIMEOUT_DEFAULT };
 	struct repo *r;
 	uint8_t *master = NULL;
 
@@ -157,6 +151,8 @@ repo_open_opts(const char *url, const char *keyfile, int create, int *created,
 		goto bad;
 	if (load_config(r, keyfile, create, created) < 0)
 		goto bad;
+	if (!o.no_cache)
+		r->cache = cache_open(r->repo_id);	/* NULL: run without */
 	chunker_init(&r->ch, r->k->chunk);
 	return r;
 bad:
@@ -171,6 +167,7 @@ repo_close(struct repo *r)
 	if (r == NULL)
 		return;
 	store_close(r->st);
+	cache_close(r->cache);
 	secret_free(r->k);
 	free(r->slots);
 	free(r->packs);
@@ -386,43 +383,64 @@ index_entry_cb(void *arg, const uint8_t pack[PACK_NAME_LEN],
 	return add_entry(r, num, e);
 }
 
+/* Take in index file FNAME (B, N bytes): authenticate, then add its
+ * entries (nothing of a file that fails). */
 static int
-load_one_index(struct repo *r, const char *fname)
+index_take(struct repo *r, const char *fname, const uint8_t *b, size_t n)
 {
-	uint8_t name[PACK_NAME_LEN], ad[AD_MAX];
-	uint8_t *b = NULL, *pt = NULL;
-	char path[80];
-	size_t n, adlen;
+	uint8_t name[PACK_NAME_LEN], ad[AD_MAX], *pt;
+	size_t adlen;
 	int rc = -1;
 
 	if (hex_decode(name, fname, PACK_NAME_LEN) < 0)
-		return 0;	/* not ours: ignore */
-	snprintf(path, sizeof(path), "index/%s", fname);
-	if (store_get_all(r->st, path, &b, &n) < 0)
-		return -1;
-	if (n < SEAL_OVERHEAD) {
-		fail("%s/%s: truncated", r->st->url, path);
-		goto out;
-	}
-	if ((pt = malloc(n)) == NULL) {
-		fail_errno("%s", path);
-		goto out;
-	}
+		return fail("index/%s: not an index name", fname);
+	if (n < SEAL_OVERHEAD)
+		return fail("%s/index/%s: truncated", r->st->url, fname);
+	if ((pt = malloc(n)) == NULL)
+		return fail_errno("index/%s", fname);
 	adlen = fmt_ad(ad, AD_INDEX, r->repo_id, name, PACK_NAME_LEN);
-	if (repo_unseal(r, ad, adlen, b, n, pt) != 0) {
-		fail("%s/%s: authentication failed (damaged, renamed, or from "
-		    "another repository)", r->st->url, path);
-		goto out;
-	}
-	if (fmt_index_dec(pt, n - SEAL_OVERHEAD, index_entry_cb, r) < 0) {
-		fail_ctx("%s/%s", r->st->url, path);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(b);
+	if (repo_unseal(r, ad, adlen, b, n, pt) != 0)
+		fail("%s/index/%s: authentication failed (damaged, renamed, or "
+		    "from another repository)", r->st->url, fname);
+	else if (fmt_index_dec(pt, n - SEAL_OVERHEAD, index_entry_cb, r) < 0)
+		fail_ctx("%s/index/%s", r->st->url, fname);
+	else
+		rc = 0;
 	free(pt);
 	return rc;
+}
+
+struct names_arg {
+	struct repo *r;
+	char **names;
+	struct snapshot *v;	/* snapshots: one per name */
+};
+
+static int
+index_open_cb(void *arg, size_t i, const uint8_t *b, size_t n)
+{
+	struct names_arg *a = arg;
+
+	return index_take(a->r, a->names[i], b, n);
+}
+
+/* Keep the names of DIR that are LEN bytes of hex (the others are not the
+ * repository's: ignored); the cache keeps copies of those alone. */
+static void
+names_filter(struct repo *r, const char *dir, char **names, size_t *n,
+    size_t len)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < *n; i++) {
+		if (strlen(names[i]) == 2 * len &&
+		    strspn(names[i], "0123456789abcdef") == 2 * len)
+			names[k++] = names[i];
+		else
+			free(names[i]);
+	}
+	*n = k;
+	cache_keep_only(r->cache, dir, names, k);
 }
 
 int
@@ -468,14 +486,6 @@ out:
 	return rc;
 }
 
-static void
-free_names(char **v, size_t n)
-{
-	while (n > 0)
-		free(v[--n]);
-	free(v);
-}
-
 int
 repo_load_index(struct repo *r, int orphans, uint32_t **orph, size_t *norph)
 {
@@ -484,6 +494,7 @@ repo_load_index(struct repo *r, int orphans, uint32_t **orph, size_t *norph)
 	struct blob_entry *e;
 	size_t n = 0, i, j, cnt, pos, cap = 0;
 	uint32_t num, *o = NULL, *no;
+	struct names_arg a;
 	int rc;
 
 	if (orph != NULL) {
@@ -493,12 +504,12 @@ repo_load_index(struct repo *r, int orphans, uint32_t **orph, size_t *norph)
 	rc = store_list(r->st, "index", &names, &n);
 	if (rc < 0 && rc != STORE_NOTFOUND)
 		return -1;
-	for (i = 0; i < n; i++)
-		if (load_one_index(r, names[i]) < 0) {
-			free_names(names, n);
-			return -1;
-		}
-	free_names(names, n);
+	names_filter(r, "index", names, &n, PACK_NAME_LEN);
+	a = (struct names_arg){ .r = r, .names = names };
+	rc = meta_fetch(r->st, r->cache, "index", names, n, index_open_cb, &a);
+	store_names_free(names, n);
+	if (rc < 0)
+		return -1;
 	if (!orphans)
 		return 0;
 	rc = store_list(r->st, "packs", &names, &n);
@@ -530,77 +541,82 @@ repo_load_index(struct repo *r, int orphans, uint32_t **orph, size_t *norph)
 		}
 		o[(*norph)++] = num;
 	}
-	free_names(names, n);
+	store_names_free(names, n);
 	*orph = o;
 	return 0;
 bad:
 	free(o);
 	*norph = 0;
-	free_names(names, n);
+	store_names_free(names, n);
 	return -1;
 }
 
 /* ---- snapshots ---- */
 
+/* Take in snapshot record FNAME (B, N bytes) into S. */
 static int
-read_snapshot(struct repo *r, const char *fname, struct snapshot *s)
+snap_take(struct repo *r, const char *fname, const uint8_t *b, size_t n,
+    struct snapshot *s)
 {
-	uint8_t want[SNAP_ID_LEN], ad[AD_MAX];
-	uint8_t *b = NULL, *pt = NULL;
+	uint8_t want[SNAP_ID_LEN], ad[AD_MAX], *pt;
 	struct snap_head h;
-	char path[64], other[2 * SNAP_ID_LEN + 1];
-	size_t n, slen, adlen;
+	char other[2 * SNAP_ID_LEN + 1];
+	size_t slen, adlen;
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
 	if (hex_decode(want, fname, SNAP_ID_LEN) < 0)
 		return fail("%s/snapshots/%s: not a snapshot name", r->st->url,
 		    fname);
-	snprintf(path, sizeof(path), "snapshots/%s", fname);
-	if (store_get_all(r->st, path, &b, &n) < 0)
-		return -1;
-	if (fmt_snap_head_dec(b, n, &h) < 0) {
-		fail_ctx("%s/%s", r->st->url, path);
-		goto out;
-	}
-	if (memcmp(h.repo_id, r->repo_id, REPO_ID_LEN) != 0) {
-		fail("%s/%s: snapshot record copied from another repository",
-		    r->st->url, path);
-		goto out;
-	}
+	if (fmt_snap_head_dec(b, n, &h) < 0)
+		return fail_ctx("%s/snapshots/%s", r->st->url, fname);
+	if (memcmp(h.repo_id, r->repo_id, REPO_ID_LEN) != 0)
+		return fail("%s/snapshots/%s: snapshot record copied from "
+		    "another repository", r->st->url, fname);
 	if (memcmp(h.snap_id, want, SNAP_ID_LEN) != 0) {
 		hex_encode(other, h.snap_id, SNAP_ID_LEN);
-		fail("%s/%s: snapshot record of %s replayed under another name",
-		    r->st->url, path, other);
-		goto out;
+		return fail("%s/snapshots/%s: snapshot record of %s replayed "
+		    "under another name", r->st->url, fname, other);
 	}
 	slen = n - SNAP_HEAD_LEN;
-	if ((pt = malloc(slen)) == NULL) {
-		fail_errno("%s", path);
-		goto out;
-	}
+	if ((pt = malloc(slen)) == NULL)
+		return fail_errno("snapshots/%s", fname);
 	adlen = fmt_ad(ad, AD_SNAP, r->repo_id, want, SNAP_ID_LEN);
-	if (repo_unseal(r, ad, adlen, b + SNAP_HEAD_LEN, slen, pt) != 0) {
-		fail("%s/%s: snapshot record authentication failed (damaged, "
-		    "renamed, or from another repository)", r->st->url, path);
-		goto out;
+	if (repo_unseal(r, ad, adlen, b + SNAP_HEAD_LEN, slen, pt) != 0)
+		fail("%s/snapshots/%s: snapshot record authentication failed "
+		    "(damaged, renamed, or from another repository)",
+		    r->st->url, fname);
+	else if (fmt_snap_body_dec(pt, slen - SEAL_OVERHEAD, s) < 0)
+		fail_ctx("%s/snapshots/%s", r->st->url, fname);
+	else {
+		memcpy(s->snap_id, want, SNAP_ID_LEN);
+		rc = 0;
 	}
-	if (fmt_snap_body_dec(pt, slen - SEAL_OVERHEAD, s) < 0) {
-		fail_ctx("%s/%s", r->st->url, path);
-		goto out;
-	}
-	memcpy(s->snap_id, want, SNAP_ID_LEN);
-	rc = 0;
-out:
-	free(b);
 	free(pt);
 	return rc;
+}
+
+static int
+snap_open_cb(void *arg, size_t i, const uint8_t *b, size_t n)
+{
+	struct names_arg *a = arg;
+
+	snapshot_free(&a->v[i]);	/* a refused cached copy: start again */
+	return snap_take(a->r, a->names[i], b, n, &a->v[i]);
 }
 
 int
 repo_load_snapshot(struct repo *r, const char *idhex, struct snapshot *s)
 {
-	return read_snapshot(r, idhex, s);
+	char *name = (char *)idhex;
+	struct names_arg a = { .r = r, .names = &name, .v = s };
+
+	memset(s, 0, sizeof(*s));
+	if (strlen(idhex) != 2 * SNAP_ID_LEN)
+		return fail("%s/snapshots/%s: not a snapshot name", r->st->url,
+		    idhex);
+	return meta_fetch(r->st, r->cache, "snapshots", &name, 1, snap_open_cb,
+	    &a);
 }
 
 static int
@@ -627,8 +643,9 @@ int
 repo_snapshots(struct repo *r, struct snapshot **out, size_t *nout)
 {
 	struct snapshot *v = NULL;
+	struct names_arg a;
 	char **names = NULL;
-	size_t n = 0, i, k = 0;
+	size_t n = 0, k = 0;
 	int rc;
 
 	*out = NULL;
@@ -639,18 +656,19 @@ repo_snapshots(struct repo *r, struct snapshot **out, size_t *nout)
 	if (rc < 0)
 		return -1;
 	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
-		free_names(names, n);
+		store_names_free(names, n);
 		return fail_errno("snapshots");
 	}
-	for (i = 0; i < n; i++) {
-		if (read_snapshot(r, names[i], &v[k]) < 0) {
-			snapshots_free(v, k);
-			free_names(names, n);
-			return -1;
-		}
-		k++;
+	cache_keep_only(r->cache, "snapshots", names, n);
+	a = (struct names_arg){ .r = r, .names = names, .v = v };
+	rc = meta_fetch(r->st, r->cache, "snapshots", names, n, snap_open_cb,
+	    &a);
+	store_names_free(names, n);
+	if (rc < 0) {
+		snapshots_free(v, n);
+		return -1;
 	}
-	free_names(names, n);
+	k = n;
 	if (k > 1)
 		qsort(v, k, sizeof(*v), cmp_snap);
 	*out = v;

@@ -42,6 +42,7 @@ struct repo {
 	size_t npacks, packcap;
 	uint32_t *packset;	/* open addressing of pack numbers + 1 */
 	size_t npackset;
+	struct cache *cache;	/* metadata cache, or NULL (backup/cache.h) */
 };
 
 /*
@@ -52,6 +53,7 @@ struct repo {
  * repository fails here.  NULL with lasterr set.
  */
 struct store_opts;
+struct cache;
 struct repo *repo_open_opts(const char *url, const char *keyfile, int create,
     int *created, const struct store_opts *so);
 void repo_close(struct repo *r);

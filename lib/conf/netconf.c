@@ -11,6 +11,7 @@
 #include "keys.h"
 #include "wg/netaddr.h"
 #include "conf/netconf.h"
+#include "conf/relay.h"
 #include "quote.h"
 #include "conf/ytree.h"
 
@@ -39,6 +40,7 @@ struct ent {
 	uint32_t mtu, fwmark;
 	const struct ynode *mtu_at;
 	const struct ynode *keyfile_at;		/* mesh: private_key_file */
+	const struct ynode *via_at;		/* mesh: via */
 	const struct ynode *psk_file_at, *psk_at;
 };
 
@@ -49,6 +51,8 @@ struct ctx {
 	size_t n_ents;
 	const char *what;			/* "peer" or "node" */
 	struct wg_device *dev;
+	struct relay_node *relay;		/* mesh: per node */
+	size_t *via;				/* mesh: relay_check() */
 };
 
 static const char *const top_keys[] = {
@@ -65,7 +69,7 @@ static const char *const peer_keys[] = {
 static const char *const node_keys[] = {
 	"name", "public_key", "address", "endpoint", "listen_port",
 	"networks", "persistent_keepalive", "private_key_file", "mtu",
-	"fwmark", NULL
+	"fwmark", "via", NULL
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -322,7 +326,11 @@ get_pubkey(struct ctx *c, const char *key, const struct ynode *n,
 	return 0;
 }
 
-/* A secret key written inline: never shown. */
+/*
+ * A secret key written inline: never shown.  Decoded straight into OUT
+ * (guarded memory); its text lives only in the tree, which ytree_free()
+ * wipes (conf/ytree.c says how every other copy is covered).
+ */
 static int
 get_secret(struct ctx *c, const char *key, const struct ynode *n,
     uint8_t out[KEY_LEN])
@@ -1035,6 +1043,13 @@ load_node(struct ctx *c, const struct ynode *map, struct ent *e)
 			goto bad;
 		e->keyfile_at = n;
 	}
+	if ((n = ytree_get(map, "via")) != NULL) {
+		const char *s;
+
+		if (get_str(c, "via", n, &s) < 0)
+			goto bad;
+		e->via_at = n;
+	}
 	/* as a peer: each tunnel address as one host, then its networks */
 	if ((all = calloc(e->n_addrs + n_nets, sizeof(*all))) == NULL) {
 		fail_errno("calloc");
@@ -1053,6 +1068,84 @@ load_node(struct ctx *c, const struct ynode *map, struct ent *e)
 bad:
 	free(nets);
 	return -1;
+}
+
+static int
+check_relays(struct ctx *c)
+{
+	size_t i;
+
+	if ((c->relay = calloc(c->n_ents, sizeof(*c->relay))) == NULL ||
+	    (c->via = calloc(c->n_ents, sizeof(*c->via))) == NULL)
+		return fail_errno("calloc");
+	for (i = 0; i < c->n_ents; i++) {
+		c->relay[i].name_at = c->ents[i].name_at;
+		c->relay[i].via_at = c->ents[i].via_at;
+		c->relay[i].has_endpoint = c->ents[i].endpoint[0] != '\0';
+	}
+	return relay_check(c->file, c->relay, c->n_ents, c->via);
+}
+
+/* Node M reached through peer P: its addresses become P's too. */
+static int
+add_relayed(struct wg_peer *p, const struct ent *m)
+{
+	struct wg_prefix *ips;
+	struct wg_relayed *r;
+	size_t i;
+
+	ips = realloc(p->allowedips, (p->n_allowedips + m->n_ips) *
+	    sizeof(*ips));
+	if (ips == NULL)
+		return fail_errno("realloc");
+	p->allowedips = ips;
+	for (i = 0; i < m->n_ips; i++)
+		ips[p->n_allowedips++] = m->ips[i].p;
+	if ((r = realloc(p->relayed, (p->n_relayed + 1) *
+	    sizeof(*r))) == NULL)
+		return fail_errno("realloc");
+	p->relayed = r;
+	r += p->n_relayed;
+	r->addr = m->ips[0].p;
+	memcpy(r->public_key, m->pub, WG_KEY_LEN);
+	if ((r->name = strdup(m->name)) == NULL)
+		return fail_errno("strdup");
+	p->n_relayed++;
+	return 0;
+}
+
+/*
+ * The other nodes, in file order, as SELF's peers: a node reached through
+ * a relay is no peer of its own; its addresses go to the relay's entry.
+ */
+static int
+add_mesh_peers(struct ctx *c, size_t self)
+{
+	const struct ent *me = &c->ents[self];
+	size_t *hop, i, m;
+	int rc = -1;
+
+	if ((hop = calloc(c->n_ents, sizeof(*hop))) == NULL)
+		return fail_errno("calloc");
+	relay_hops(c->relay, c->via, c->n_ents, self, hop);
+	c->dev->forwards = relay_forwards(c->relay, c->via, c->n_ents, self);
+	for (i = 0; i < c->n_ents; i++) {
+		struct wg_peer *p;
+
+		if (i == self || hop[i] != i)
+			continue;
+		if ((p = add_peer(c, &c->ents[i], me->keepalive,
+		    me->has_keepalive)) == NULL)
+			goto out;
+		for (m = 0; m < c->n_ents; m++)
+			if (m != self && m != i && hop[m] == i &&
+			    add_relayed(p, &c->ents[m]) < 0)
+				goto out;
+	}
+	rc = 0;
+out:
+	free(hop);
+	return rc;
 }
 
 static int
@@ -1082,7 +1175,7 @@ load_mesh(struct ctx *c, const struct ynode *root)
 		if (load_node(c, nodes->kids[i], &c->ents[i]) < 0)
 			return -1;
 	}
-	if (check_entries(c) < 0)
+	if (check_entries(c) < 0 || check_relays(c) < 0)
 		return -1;
 	if (c->o->node == NULL)
 		return fail("%s: a mesh file: name the node to render "
@@ -1123,10 +1216,8 @@ load_mesh(struct ctx *c, const struct ynode *root)
 	    self->n_addrs)) == NULL)
 		goto out;
 	c->dev->n_addresses = self->n_addrs;
-	for (i = 0; i < c->n_ents; i++)
-		if (&c->ents[i] != self && add_peer(c, &c->ents[i],
-		    self->keepalive, self->has_keepalive) == NULL)
-			goto out;
+	if (add_mesh_peers(c, (size_t)(self - c->ents)) < 0)
+		goto out;
 	rc = 0;
 out:
 	secret_free(key);
@@ -1175,6 +1266,8 @@ out:
 		free(c.ents[i].addrs);
 	}
 	free(c.ents);
+	free(c.relay);
+	free(c.via);
 	ytree_free(t);
 	if (rc < 0) {
 		wgdev_free(c.dev);

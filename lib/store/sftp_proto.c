@@ -342,3 +342,31 @@ rawsftp_statvfs(struct rawsftp *r, const char *path, uint32_t *id)
 		return -1;
 	return send_packet(r);
 }
+
+int
+rawsftp_open_read(struct rawsftp *r, const char *path, uint32_t *id)
+{
+	if (begin(r, FXP_OPEN, id) < 0 || addstr(r, path, strlen(path)) < 0 ||
+	    add32(r, FXF_READ) < 0 || add32(r, 0) < 0)	/* no attributes */
+		return -1;
+	return send_packet(r);
+}
+
+int
+rawsftp_read(struct rawsftp *r, const uint8_t *h, size_t hlen, uint64_t off,
+    uint32_t len, uint32_t *id)
+{
+	if (begin(r, FXP_READ, id) < 0 || addstr(r, h, hlen) < 0 ||
+	    add64(r, off) < 0 || add32(r, len) < 0)
+		return -1;
+	return send_packet(r);
+}
+
+int
+rawsftp_handle_req(struct rawsftp *r, uint8_t type, const uint8_t *h,
+    size_t hlen, uint32_t *id)
+{
+	if (begin(r, type, id) < 0 || addstr(r, h, hlen) < 0)
+		return -1;
+	return send_packet(r);
+}

@@ -22,10 +22,12 @@ enum {
 	FXP_EXTENDED = 200, FXP_EXTENDED_REPLY = 201,
 };
 enum {
-	FX_OK = 0, FX_EOF = 1, FX_NO_SUCH_FILE = 2, FX_PERMISSION_DENIED = 3,
-	FX_FAILURE = 4, FX_BAD_MESSAGE = 5, FX_OP_UNSUPPORTED = 8,
+	FX_OK = 0, FX_NO_SUCH_FILE = 2, FX_PERMISSION_DENIED = 3,
+	FX_FAILURE = 4, FX_OP_UNSUPPORTED = 8,
 };
 enum { FXF_WRITE = 0x02, FXF_CREAT = 0x08, FXF_EXCL = 0x20 };
+/* whole-file reads, many at once (sftp_many.c) */
+enum { FXP_READ = 5, FXP_FSTAT = 8, FXP_DATA = 103, FXF_READ = 0x01, FX_EOF = 1 };
 
 struct rawsftp {
 	ssh_channel ch;
@@ -35,7 +37,7 @@ struct rawsftp {
 	uint8_t *out;		/* one request being built */
 	size_t outlen, outcap;
 	uint8_t *in;		/* the last reply's payload (after type, id) */
-	size_t inlen, incap;
+	size_t incap;
 	void (*progress)(void *);	/* called after each packet in or out */
 	void *arg;
 };
@@ -62,6 +64,12 @@ int rawsftp_handle_op(struct rawsftp *r, int ext_fsync, const uint8_t *h, size_t
 int rawsftp_path_op(struct rawsftp *r, uint8_t type, const char *path, uint32_t *id);
 int rawsftp_two_paths(struct rawsftp *r, const char *ext, const char *a, const char *b, uint32_t *id);
 int rawsftp_statvfs(struct rawsftp *r, const char *path, uint32_t *id);
+int rawsftp_open_read(struct rawsftp *r, const char *path, uint32_t *id);
+int rawsftp_read(struct rawsftp *r, const uint8_t *h, size_t hlen,
+    uint64_t off, uint32_t len, uint32_t *id);
+/* A request whose only field is a handle (FXP_FSTAT, FXP_CLOSE). */
+int rawsftp_handle_req(struct rawsftp *r, uint8_t type, const uint8_t *h,
+    size_t hlen, uint32_t *id);
 
 /* Receive one reply (blocking).  0 or -1 (lasterr: connection). */
 int rawsftp_recv(struct rawsftp *r, struct fxreply *rep);

@@ -100,102 +100,90 @@ path_ok(const char *p)
 	return 1;
 }
 
-int
-sftp_url_parse(const char *url, struct sftp_url *u)
+/* The user: up to the last '@' before the path (SLASH).  *P moves past it. */
+static int
+parse_user(const char *url, const char **p, const char *slash, struct sftp_url *u)
 {
-	const char *p, *at, *hs, *he, *slash, *q;
-	size_t len = strlen(url), plen;
-	int rel = 0;
+	const char *at = NULL, *q;
 
-	memset(u, 0, sizeof(*u));
-	if (len > URL_MAX)
-		return fail("%.200s...: URL longer than %d bytes", url, URL_MAX);
-	if (strncmp(url, "sftp://", 7) != 0)
-		return bad(url, 0, "expected sftp://[user@]host[:port]/path");
-	p = url + 7;
-	slash = strchr(p, '/');
-	if (slash == NULL)
-		return bad(url, len, "missing /path after the host");
-
-	/* user: up to the last '@' before the path */
-	at = NULL;
-	for (q = p; q < slash; q++)
+	for (q = *p; q < slash; q++)
 		if (*q == '@')
 			at = q;
-	if (at != NULL) {
-		if (at == p)
-			return bad(url, (size_t)(p - url), "empty user name");
-		if ((u->user = decode(url, p, (size_t)(at - p), 1)) == NULL)
-			return -1;
-		if (u->user[0] == '-' || u->user[0] == '\0') {
-			bad(url, (size_t)(p - url), "bad user name");
-			goto err;
-		}
-		p = at + 1;
-	}
+	if (at == NULL)
+		return 0;
+	if (at == *p)
+		return bad(url, (size_t)(*p - url), "empty user name");
+	if ((u->user = decode(url, *p, (size_t)(at - *p), 1)) == NULL)
+		return -1;
+	if (u->user[0] == '-' || u->user[0] == '\0')
+		return bad(url, (size_t)(*p - url), "bad user name");
+	*p = at + 1;
+	return 0;
+}
 
-	/* host */
-	if (*p == '[') {
-		hs = p + 1;
+/* The host, a name or a bracketed IPv6 address.  *P moves past it. */
+static int
+parse_host(const char *url, const char **p, const char *slash, struct sftp_url *u)
+{
+	const char *hs, *he, *q;
+
+	if (**p == '[') {
+		hs = *p + 1;
 		he = memchr(hs, ']', (size_t)(slash - hs));
-		if (he == NULL) {
-			bad(url, (size_t)(p - url), "'[' without ']'");
-			goto err;
-		}
-		if (!host_ok(hs, (size_t)(he - hs), 1) || memchr(hs, ':', (size_t)(he - hs)) == NULL) {
-			bad(url, (size_t)(hs - url), "bad IPv6 address");
-			goto err;
-		}
+		if (he == NULL)
+			return bad(url, (size_t)(*p - url), "'[' without ']'");
+		if (!host_ok(hs, (size_t)(he - hs), 1) || memchr(hs, ':', (size_t)(he - hs)) == NULL)
+			return bad(url, (size_t)(hs - url), "bad IPv6 address");
 		q = he + 1;
 	} else {
-		hs = p;
-		for (he = p; he < slash && *he != ':'; he++)
+		hs = *p;
+		for (he = *p; he < slash && *he != ':'; he++)
 			;
-		if (he == hs) {
-			bad(url, (size_t)(hs - url), "empty host");
-			goto err;
-		}
-		if (!host_ok(hs, (size_t)(he - hs), 0)) {
-			bad(url, (size_t)(hs - url), "bad host name");
-			goto err;
-		}
+		if (he == hs)
+			return bad(url, (size_t)(hs - url), "empty host");
+		if (!host_ok(hs, (size_t)(he - hs), 0))
+			return bad(url, (size_t)(hs - url), "bad host name");
 		q = he;
 	}
-	if ((u->host = strndup(hs, (size_t)(he - hs))) == NULL) {
-		fail_errno("%.200s", url);
-		goto err;
-	}
+	if ((u->host = strndup(hs, (size_t)(he - hs))) == NULL)
+		return fail_errno("%.200s", url);
+	*p = q;
+	return 0;
+}
 
-	/* port */
+/* ":port" from Q up to SLASH, or nothing: 22. */
+static int
+parse_port(const char *url, const char *q, const char *slash, struct sftp_url *u)
+{
+	long port = 0;
+	const char *d;
+
 	u->port = 22;
-	if (q < slash) {
-		long port = 0;
-		const char *d;
-
-		if (*q != ':') {
-			bad(url, (size_t)(q - url), "expected ':port' or '/'");
-			goto err;
-		}
-		if (q + 1 == slash) {
-			bad(url, (size_t)(q + 1 - url), "empty port");
-			goto err;
-		}
-		for (d = q + 1; d < slash; d++) {
-			if (*d < '0' || *d > '9' || port > 65535) {
-				bad(url, (size_t)(q + 1 - url), "port must be 1..65535");
-				goto err;
-			}
-			port = port * 10 + (*d - '0');
-		}
-		if (port < 1 || port > 65535) {
-			bad(url, (size_t)(q + 1 - url), "port must be 1..65535");
-			goto err;
-		}
-		u->port = (int)port;
+	if (q == slash)
+		return 0;
+	if (*q != ':')
+		return bad(url, (size_t)(q - url), "expected ':port' or '/'");
+	if (q + 1 == slash)
+		return bad(url, (size_t)(q + 1 - url), "empty port");
+	for (d = q + 1; d < slash; d++) {
+		if (*d < '0' || *d > '9' || port > 65535)
+			return bad(url, (size_t)(q + 1 - url), "port must be 1..65535");
+		port = port * 10 + (*d - '0');
 	}
+	if (port < 1 || port > 65535)
+		return bad(url, (size_t)(q + 1 - url), "port must be 1..65535");
+	u->port = (int)port;
+	return 0;
+}
 
-	/* path: "/~" or "/~/rel" is relative to the login directory */
-	p = slash;
+/* The path from P (its leading '/'): "/~" or "/~/rel" is relative to the
+ * login directory. */
+static int
+parse_path(const char *url, const char *p, struct sftp_url *u)
+{
+	size_t plen;
+	int rel = 0;
+
 	if (p[1] == '~' && (p[2] == '\0' || p[2] == '/')) {
 		rel = 1;
 		p += 2;
@@ -208,23 +196,38 @@ sftp_url_parse(const char *url, struct sftp_url *u)
 	while (plen > 1 && p[plen - 1] == '/')
 		plen--;
 	if (rel && plen == 0) {
-		u->path = strdup(".");
-		if (u->path == NULL) {
-			fail_errno("%.200s", url);
-			goto err;
-		}
+		if ((u->path = strdup(".")) == NULL)
+			return fail_errno("%.200s", url);
 		return 0;
 	}
 	if ((u->path = decode(url, p, plen, 0)) == NULL)
-		goto err;
-	if (strcmp(u->path, "/") != 0 && !path_ok(u->path + !rel)) {
-		bad(url, (size_t)(p - url), "empty, '.' or '..' path component");
-		goto err;
+		return -1;
+	if (strcmp(u->path, "/") != 0 && !path_ok(u->path + !rel))
+		return bad(url, (size_t)(p - url), "empty, '.' or '..' path component");
+	return 0;
+}
+
+int
+sftp_url_parse(const char *url, struct sftp_url *u)
+{
+	const char *p, *slash;
+	size_t len = strlen(url);
+
+	memset(u, 0, sizeof(*u));
+	if (len > URL_MAX)
+		return fail("%.200s...: URL longer than %d bytes", url, URL_MAX);
+	if (strncmp(url, "sftp://", 7) != 0)
+		return bad(url, 0, "expected sftp://[user@]host[:port]/path");
+	p = url + 7;
+	slash = strchr(p, '/');
+	if (slash == NULL)
+		return bad(url, len, "missing /path after the host");
+	if (parse_user(url, &p, slash, u) < 0 || parse_host(url, &p, slash, u) < 0 ||
+	    parse_port(url, p, slash, u) < 0 || parse_path(url, slash, u) < 0) {
+		sftp_url_free(u);
+		return -1;
 	}
 	return 0;
-err:
-	sftp_url_free(u);
-	return -1;
 }
 
 void

@@ -7,7 +7,7 @@
 struct store *
 store_open(const char *url, const struct store_opts *o)
 {
-	static const struct store_opts defaults = { .timeout = 30 };
+	static const struct store_opts defaults = { .timeout = STORE_TIMEOUT_DEFAULT };
 
 	if (o == NULL)
 		o = &defaults;
@@ -47,4 +47,49 @@ store_get_all(struct store *s, const char *path, uint8_t **buf, size_t *len)
 	}
 	*len = sz;
 	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+store_list(struct store *s, const char *dir, char ***names, size_t *n)
+{
+	int r;
+
+	if ((r = s->ops->list(s->be, dir, names, n)) < 0)
+		return r;
+	/* one order for every backend: callers and tests see the same */
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), cmp_names);
+	return r;
+}
+
+void
+store_names_free(char **names, size_t n)
+{
+	while (n > 0)
+		free(names[--n]);
+	free(names);
+}
+
+int
+store_get_many(struct store *s, const char *const *paths, size_t n,
+    uint8_t **bufs, size_t *lens)
+{
+	size_t i;
+	int r;
+
+	if (s->ops->get_many != NULL)
+		return s->ops->get_many(s->be, paths, n, bufs, lens);
+	for (i = 0; i < n; i++)
+		if ((r = store_get_all(s, paths[i], &bufs[i], &lens[i])) < 0) {
+			while (i > 0)
+				free(bufs[--i]);
+			return r;
+		}
+	return STORE_OK;
 }

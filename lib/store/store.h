@@ -26,12 +26,16 @@ enum {
 	STORE_EXISTS = -3,	/* put() of a name that already exists */
 };
 
+/* seconds for connect and stalled I/O when no -o timeout= is given */
+#define STORE_TIMEOUT_DEFAULT 30
+
 struct store_opts {
 	const char *identity;	/* sftp: -i key file, or NULL for defaults */
 	const char *known_hosts;/* sftp: known_hosts file, or NULL */
 	int accept_new;		/* sftp: add an unknown host key */
 	int timeout;		/* sftp: seconds for connect / stalled I/O */
 	int create;		/* create the root if missing */
+	int no_cache;		/* -o no-cache: for the engine's metadata cache */
 };
 
 struct store_ops {
@@ -39,9 +43,14 @@ struct store_ops {
 	/* read LEN bytes at OFF exactly (short file: STORE_ERR) */
 	int (*get)(void *be, const char *path, uint64_t off, void *buf, size_t len);
 	int (*size)(void *be, const char *path, uint64_t *size);
-	/* names (not paths) in DIR, sorted, caller frees each and the array */
+	/* names (not paths) in DIR, hidden ones (".*") left out, in any
+	 * order (store_list() sorts them) */
 	int (*list)(void *be, const char *dir, char ***names, size_t *n);
 	void (*close)(void *be);
+	/* optional: whole files PATHS[0..N) into malloc'd BUFS[i] of LENS[i]
+	 * bytes, many requests in flight; all or nothing */
+	int (*get_many)(void *be, const char *const *paths, size_t n,
+	    uint8_t **bufs, size_t *lens);
 };
 
 struct store {
@@ -56,6 +65,10 @@ void store_close(struct store *s);
 
 /* Read a whole file into a malloc'd buffer (caller frees). */
 int store_get_all(struct store *s, const char *path, uint8_t **buf, size_t *len);
+/* Read N whole files (the backend's get_many, or one by one): 0 with
+ * every BUFS[i] malloc'd, or a negative STORE_* code and none. */
+int store_get_many(struct store *s, const char *const *paths, size_t n,
+    uint8_t **bufs, size_t *lens);
 
 static inline int store_put(struct store *s, const char *p, const void *b, size_t n)
 { return s->ops->put(s->be, p, b, n); }
@@ -63,8 +76,12 @@ static inline int store_get(struct store *s, const char *p, uint64_t off, void *
 { return s->ops->get(s->be, p, off, b, n); }
 static inline int store_size(struct store *s, const char *p, uint64_t *sz)
 { return s->ops->size(s->be, p, sz); }
-static inline int store_list(struct store *s, const char *d, char ***names, size_t *n)
-{ return s->ops->list(s->be, d, names, n); }
+
+/* The names (not paths) in DIR, sorted by strcmp; free them with
+ * store_names_free(). */
+int store_list(struct store *s, const char *dir, char ***names, size_t *n);
+/* Free the N names of a list and the array (NULL is fine). */
+void store_names_free(char **names, size_t n);
 
 /* Backend constructors (store_open dispatches). */
 struct store *store_local_open(const char *path, const struct store_opts *o);

@@ -197,12 +197,6 @@ local_size(void *be, const char *path, uint64_t *size)
 }
 
 static int
-cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
 local_list(void *be, const char *dir, char ***names, size_t *n)
 {
 	struct local *l = be;
@@ -242,17 +236,13 @@ local_list(void *be, const char *dir, char ***names, size_t *n)
 		goto bad;
 	}
 	closedir(d);
-	if (cnt > 0)
-		qsort(v, cnt, sizeof(*v), cmp_names);
 	*names = v;
 	*n = cnt;
 	return STORE_OK;
 oom:
 	fail_errno("%s", p);
 bad:
-	while (cnt > 0)
-		free(v[--cnt]);
-	free(v);
+	store_names_free(v, cnt);
 	closedir(d);
 	return STORE_ERR;
 }

@@ -15,6 +15,10 @@ store_opt_parse(struct store_opts *o, const char *arg)
 		o->accept_new = 1;
 		return 0;
 	}
+	if (strcmp(arg, "no-cache") == 0) {
+		o->no_cache = 1;
+		return 0;
+	}
 	if (strncmp(arg, "known_hosts=", 12) == 0) {
 		v = arg + 12;
 		if (*v == '\0')
@@ -31,5 +35,5 @@ store_opt_parse(struct store_opts *o, const char *arg)
 		return 0;
 	}
 	return fail("-o %s: unknown option (known: known_hosts=FILE, "
-	    "accept-new, timeout=SECONDS)", arg);
+	    "accept-new, timeout=SECONDS, no-cache)", arg);
 }

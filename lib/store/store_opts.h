@@ -11,8 +11,6 @@
 
 #include "store/store.h"
 
-#define STORE_TIMEOUT_DEFAULT 30
-
 /* Apply one -o argument to O.  0, or -1 with lasterr naming it. */
 int store_opt_parse(struct store_opts *o, const char *arg);
 

@@ -1,489 +1,36 @@
 /*
- * The SFTP store: a repository on a friend's stock OpenSSH server, through
- * libssh.  See docs/SFTP.md for the design; in short:
+ * The SFTP store's operations: a repository on a friend's stock OpenSSH
+ * server, through libssh.  See docs/SFTP.md for the design; in short:
  *
- *  - a small pool of SSH connections, one thread at a time on each (libssh
- *    sessions are not thread-safe), grown on demand up to POOL_MAX;
+ *  - each operation takes a connection from the pool (sftp_conn.c: pool,
+ *    watchdog, host keys, authentication) and gives it back;
  *  - put(): our own SFTP requests on a second channel so that many
  *    SSH_FXP_WRITEs are in flight (libssh 0.10's sftp_write waits for each
  *    reply); the file is written under a hidden temporary name created
  *    with O_EXCL, then hard-linked to its name (link(2) never replaces)
  *    and the temporary name removed when the server allows it;
- *  - get(): libssh's asynchronous reads, READ_DEPTH requests in flight;
- *  - a watchdog thread that shuts down a connection whose current request
- *    has made no progress for the timeout: a dead peer or a cut link ends
- *    the operation with a clear error instead of a hang.
+ *  - get(): libssh's asynchronous reads, READ_DEPTH requests in flight.
  */
-#include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <libssh/libssh.h>
 #include <libssh/sftp.h>
 
 #include "error.h"
+#include "store/sftp_conn.h"
+#include "store/sftp_many.h"
 #include "store/sftp_proto.h"
-#include "store/sftp_url.h"
 #include "store/store.h"
 
-#define POOL_MAX 4
 #define READ_CHUNK (64 * 1024)
 #define READ_DEPTH 64
 #define READ_WINDOW (8u << 20)	/* our receive window on the sftp channel */
 #define WRITE_INFLIGHT (4u << 20)	/* bytes of SSH_FXP_WRITE in flight */
-#define DEFAULT_TIMEOUT 30
-
-struct sstore;
-
-struct conn {
-	struct sstore *st;
-	ssh_session ssh;
-	sftp_session sftp;
-	struct rawsftp raw;		/* opened on the first put() */
-	int have_raw;
-	int no_remove;			/* the server refuses SSH_FXP_REMOVE */
-	uint8_t *sink;			/* READ_WINDOW bytes, see open_window() */
-	sftp_file rf;			/* the last file read, kept open: the */
-	char *rf_path;			/* next get() is often in it too */
-	_Atomic int fd;
-	_Atomic int64_t progress;	/* ms, monotonic */
-	_Atomic int busy;
-	_Atomic int timedout;
-	int dead;
-};
-
-struct sstore {
-	struct sftp_url u;
-	char *url;			/* sftp://... without a trailing '/' */
-	char *identity, *known_hosts;
-	int accept_new, timeout;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* a connection was released */
-	pthread_cond_t stop_cond;
-	struct conn *pool[POOL_MAX];
-	int npool;			/* slots used, connecting ones included */
-	int stopping;
-	pthread_t watchdog;
-	int have_watchdog;
-};
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-touch(void *arg)
-{
-	struct conn *c = arg;
-
-	atomic_store(&c->progress, now_ms());
-}
-
-/* "user@host:port" as people type it to ssh, for messages */
-static const char *
-peer(const struct sstore *st, char *buf, size_t n)
-{
-	int v6 = strchr(st->u.host, ':') != NULL;
-
-	snprintf(buf, n, "%s%s%s%s%s:%d", st->u.user ? st->u.user : "",
-	    st->u.user ? "@" : "", v6 ? "[" : "", st->u.host, v6 ? "]" : "",
-	    st->u.port);
-	return buf;
-}
-
-/* The error for a connection that failed: timed out, lost, or libssh's. */
-static int
-conn_fail(struct conn *c, const char *what)
-{
-	char p[512];
-
-	c->dead = 1;
-	if (atomic_load(&c->timedout))
-		return fail("%s: %s: no answer from the server for %d seconds "
-		    "(connection timed out)", peer(c->st, p, sizeof(p)), what,
-		    c->st->timeout);
-	if (c->ssh != NULL && !ssh_is_connected(c->ssh))
-		return fail("%s: %s: connection lost", peer(c->st, p, sizeof(p)), what);
-	return fail("%s: %s: %s", peer(c->st, p, sizeof(p)), what,
-	    c->ssh ? ssh_get_error(c->ssh) : "connection failed");
-}
-
-/* ---- the watchdog ---- */
-
-static void *
-watchdog(void *arg)
-{
-	struct sstore *st = arg;
-	int i;
-
-	pthread_mutex_lock(&st->lock);
-	while (!st->stopping) {
-		struct timespec ts;
-		int64_t now = now_ms();
-
-		for (i = 0; i < st->npool; i++) {
-			struct conn *c = st->pool[i];
-			int fd;
-
-			if (c == NULL || !atomic_load(&c->busy))
-				continue;
-			fd = atomic_load(&c->fd);
-			if (fd >= 0 && now - atomic_load(&c->progress) >
-			    (int64_t)st->timeout * 1000 && !atomic_load(&c->timedout)) {
-				atomic_store(&c->timedout, 1);
-				shutdown(fd, SHUT_RDWR);
-			}
-		}
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 200 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&st->stop_cond, &st->lock, &ts);
-	}
-	pthread_mutex_unlock(&st->lock);
-	return NULL;
-}
-
-/* ---- connecting ---- */
-
-static int
-tcp_connect(struct conn *c)
-{
-	struct sstore *st = c->st;
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	char port[16], p[512];
-	int fd = -1, r, saved = 0;
-
-	snprintf(port, sizeof(port), "%d", st->u.port);
-	if ((r = getaddrinfo(st->u.host, port, &hints, &res)) != 0)
-		return fail("%s: %s", peer(st, p, sizeof(p)), gai_strerror(r));
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		struct pollfd pfd;
-		socklen_t sl = sizeof(saved);
-		int one = 1, idle, cnt = 3;
-		/* later than the watchdog, which names the stall */
-		unsigned int uto = (unsigned int)st->timeout * 1000 + 5000;
-
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    ai->ai_protocol);
-		if (fd < 0) {
-			saved = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
-			saved = errno;
-			goto next;
-		}
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		r = poll(&pfd, 1, st->timeout * 1000);
-		if (r == 0) {
-			saved = ETIMEDOUT;
-			goto next;
-		}
-		if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &saved, &sl) < 0) {
-			saved = errno;
-			goto next;
-		}
-		if (saved != 0)
-			goto next;
-		/* keepalive probes when idle; unacknowledged data for longer
-		 * than the timeout kills the connection in the kernel */
-		idle = st->timeout / 2 > 0 ? st->timeout / 2 : 1;
-		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
-		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		/* libssh wants a blocking socket in blocking mode */
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-		freeaddrinfo(res);
-		return fd;
-next:
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	errno = saved ? saved : ECONNREFUSED;
-	return fail_errno("%s: cannot connect", peer(st, p, sizeof(p)));
-}
-
-static char *
-fingerprint(ssh_key key, const char **type)
-{
-	unsigned char *hash = NULL;
-	size_t hlen = 0;
-	char *fp;
-
-	*type = ssh_key_type_to_char(ssh_key_type(key));
-	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) < 0)
-		return NULL;
-	fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen);
-	ssh_clean_pubkey_hash(&hash);
-	return fp;
-}
-
-static int
-verify_host(struct conn *c)
-{
-	struct sstore *st = c->st;
-	ssh_key key = NULL;
-	const char *type = "?", *file;
-	char *fp = NULL, p[512], home[4096];
-	enum ssh_known_hosts_e k;
-	int rc = -1;
-
-	if (st->known_hosts)
-		file = st->known_hosts;
-	else {
-		snprintf(home, sizeof(home), "%s/.ssh/known_hosts",
-		    getenv("HOME") ? getenv("HOME") : "~");
-		file = home;
-	}
-	if (ssh_get_server_publickey(c->ssh, &key) != SSH_OK)
-		return conn_fail(c, "no host key");
-	if ((fp = fingerprint(key, &type)) == NULL) {
-		ssh_key_free(key);
-		return conn_fail(c, "cannot hash the host key");
-	}
-	peer(st, p, sizeof(p));
-	k = ssh_session_is_known_server(c->ssh);
-	switch (k) {
-	case SSH_KNOWN_HOSTS_OK:
-		rc = 0;
-		break;
-	case SSH_KNOWN_HOSTS_CHANGED:
-	case SSH_KNOWN_HOSTS_OTHER:
-		fail("%s: HOST KEY CHANGED: the server presented %s %s, which is "
-		    "not the key %s holds for it; this may be an attack. If the "
-		    "friend really changed it, check the new fingerprint with them, "
-		    "then remove the old line (ssh-keygen -R '[%s]:%d' -f %s)",
-		    p, type, fp, file, st->u.host, st->u.port, file);
-		break;
-	case SSH_KNOWN_HOSTS_UNKNOWN:
-	case SSH_KNOWN_HOSTS_NOT_FOUND:
-		if (!st->accept_new) {
-			fail("%s: unknown host key %s %s (not in %s); check this "
-			    "fingerprint with the friend (ssh-keygen -lf on the "
-			    "server's host key) and run again with -o accept-new",
-			    p, type, fp, file);
-			break;
-		}
-		if (ssh_session_update_known_hosts(c->ssh) != SSH_OK) {
-			fail("%s: cannot add the host key to %s: %s", p, file,
-			    ssh_get_error(c->ssh));
-			break;
-		}
-		rc = 0;
-		break;
-	default:
-		fail("%s: cannot check the host key against %s: %s", p, file,
-		    ssh_get_error(c->ssh));
-		break;
-	}
-	ssh_string_free_char(fp);
-	ssh_key_free(key);
-	return rc;
-}
-
-static int
-authenticate(struct conn *c)
-{
-	struct sstore *st = c->st;
-	char p[512];
-	int r;
-
-	peer(st, p, sizeof(p));
-	if (st->identity) {
-		ssh_key key = NULL;
-
-		if (access(st->identity, R_OK) != 0)
-			return fail_errno("%s", st->identity);
-		if (ssh_pki_import_privkey_file(st->identity, NULL, NULL, NULL,
-		    &key) != SSH_OK)
-			return fail("%s: cannot load the private key (a key with "
-			    "a passphrase needs ssh-agent instead of -i)", st->identity);
-		r = ssh_userauth_publickey(c->ssh, NULL, key);
-		ssh_key_free(key);
-	} else
-		r = ssh_userauth_publickey_auto(c->ssh, NULL, NULL);
-	if (r == SSH_AUTH_SUCCESS)
-		return 0;
-	if (r == SSH_AUTH_ERROR)
-		return conn_fail(c, "authentication");
-	if (st->identity)
-		return fail("%s: permission denied: the server refused the key %s "
-		    "for user %s", p, st->identity,
-		    st->u.user ? st->u.user : "(login name)");
-	return fail("%s: permission denied: the server refused every default "
-	    "key and ssh-agent key for user %s (use -i KEY)", p,
-	    st->u.user ? st->u.user : "(login name)");
-}
-
-static void
-conn_free(struct conn *c)
-{
-	if (c == NULL)
-		return;
-	if (c->have_raw)
-		rawsftp_close(&c->raw);
-	if (c->rf)
-		sftp_close(c->rf);
-	free(c->rf_path);
-	if (c->sftp)
-		sftp_free(c->sftp);
-	free(c->sink);
-	if (c->ssh) {
-		ssh_disconnect(c->ssh);
-		ssh_free(c->ssh);
-	}
-	free(c);
-}
-
-/* Connect C (already in the pool, so the watchdog covers the handshake). */
-static int
-conn_connect(struct conn *c)
-{
-	struct sstore *st = c->st;
-	/* libssh's own timeout only as a backstop: the watchdog, which
-	 * names the stall, fires first */
-	long t = st->timeout * 2L + 5;
-	int fd, no = 0;
-	const char *ciphers = "aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,"
-	    "aes256-gcm@openssh.com,aes128-ctr,aes256-ctr";
-
-	if ((c->ssh = ssh_new()) == NULL)
-		return fail("sftp: out of memory");
-	/* no ~/.ssh/config: what is done is what the options say */
-	ssh_options_set(c->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
-	if (ssh_options_set(c->ssh, SSH_OPTIONS_HOST, st->u.host) < 0 ||
-	    ssh_options_set(c->ssh, SSH_OPTIONS_PORT, &st->u.port) < 0 ||
-	    (st->u.user && ssh_options_set(c->ssh, SSH_OPTIONS_USER, st->u.user) < 0) ||
-	    ssh_options_set(c->ssh, SSH_OPTIONS_TIMEOUT, &t) < 0 ||
-	    ssh_options_set(c->ssh, SSH_OPTIONS_CIPHERS_C_S, ciphers) < 0 ||
-	    ssh_options_set(c->ssh, SSH_OPTIONS_CIPHERS_S_C, ciphers) < 0 ||
-	    (st->known_hosts && ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS,
-	    st->known_hosts) < 0))
-		return fail("%s: %s", st->url, ssh_get_error(c->ssh));
-	/* ~ is $HOME (libssh would take the password database's home) */
-	if (getenv("HOME") != NULL && getenv("HOME")[0] == '/') {
-		char dir[4096];
-
-		snprintf(dir, sizeof(dir), "%s/.ssh", getenv("HOME"));
-		if (ssh_options_set(c->ssh, SSH_OPTIONS_SSH_DIR, dir) < 0)
-			return fail("%s: %s", st->url, ssh_get_error(c->ssh));
-		if (st->known_hosts == NULL) {
-			snprintf(dir, sizeof(dir), "%s/.ssh/known_hosts", getenv("HOME"));
-			if (ssh_options_set(c->ssh, SSH_OPTIONS_KNOWNHOSTS, dir) < 0)
-				return fail("%s: %s", st->url, ssh_get_error(c->ssh));
-		}
-	}
-	if ((fd = tcp_connect(c)) < 0)
-		return -1;
-	ssh_options_set(c->ssh, SSH_OPTIONS_FD, &fd);
-	atomic_store(&c->fd, fd);
-	touch(c);
-	if (ssh_connect(c->ssh) != SSH_OK)
-		return conn_fail(c, "SSH handshake");
-	touch(c);
-	if (verify_host(c) < 0 || (touch(c), authenticate(c)) < 0)
-		return -1;
-	touch(c);
-	if ((c->sftp = sftp_new(c->ssh)) == NULL)
-		return conn_fail(c, "cannot open an sftp channel");
-	if (sftp_init(c->sftp) != SSH_OK)
-		return conn_fail(c, "the server refused the sftp subsystem");
-	touch(c);
-	return 0;
-}
-
-/* ---- the pool ---- */
-
-static void
-release(struct sstore *st, struct conn *c)
-{
-	int i;
-
-	pthread_mutex_lock(&st->lock);
-	if (c->dead) {
-		for (i = 0; i < st->npool; i++)
-			if (st->pool[i] == c)
-				break;
-		if (i < st->npool) {
-			st->pool[i] = st->pool[--st->npool];
-			st->pool[st->npool] = NULL;
-		}
-		atomic_store(&c->fd, -1);
-	} else
-		atomic_store(&c->busy, 0);
-	pthread_cond_broadcast(&st->cond);
-	pthread_mutex_unlock(&st->lock);
-	if (c->dead)
-		conn_free(c);
-}
-
-static struct conn *
-acquire(struct sstore *st)
-{
-	struct conn *c;
-	int i;
-
-	pthread_mutex_lock(&st->lock);
-	for (;;) {
-		for (i = 0; i < st->npool; i++) {
-			c = st->pool[i];
-			if (!atomic_load(&c->busy)) {
-				atomic_store(&c->busy, 1);
-				atomic_store(&c->timedout, 0);
-				touch(c);
-				pthread_mutex_unlock(&st->lock);
-				return c;
-			}
-		}
-		if (st->npool < POOL_MAX)
-			break;
-		pthread_cond_wait(&st->cond, &st->lock);
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		pthread_mutex_unlock(&st->lock);
-		fail_errno("sftp");
-		return NULL;
-	}
-	c->st = st;
-	atomic_store(&c->fd, -1);
-	atomic_store(&c->busy, 1);
-	touch(c);
-	st->pool[st->npool++] = c;
-	pthread_mutex_unlock(&st->lock);
-
-	/* connect outside the lock, watched by the watchdog */
-	if (conn_connect(c) < 0) {
-		c->dead = 1;
-		release(st, c);
-		return NULL;
-	}
-	return c;
-}
 
 /* ---- paths and errors ---- */
 
@@ -557,7 +104,7 @@ raw_ready(struct conn *c)
 		c->dead = 1;
 		return -1;
 	}
-	c->raw.progress = touch;
+	c->raw.progress = conn_touch;
 	c->raw.arg = c;
 	c->have_raw = 1;
 	return 0;
@@ -652,195 +199,267 @@ send_close(struct conn *c, const uint8_t *handle, size_t hlen, uint32_t *fid,
 	return 0;
 }
 
-static int
-sftp_put(void *be, const char *path, const void *buf, size_t len)
-{
-	struct sstore *st = be;
-	struct conn *c;
-	struct fxreply rep;
-	char full[4096], tmp[4096], dir[4096], *slash;
-	uint8_t handle[256];
-	size_t hlen = 0, off = 0, inflight = 0, qhead = 0, qtail = 0;
-	uint64_t rnd;
-	struct wr { uint32_t id, len; } *q = NULL;
-	uint32_t id, qcap, wstatus = FX_OK, cid, fid = 0, lid, rid;
-	int r = STORE_ERR, tries, st_link, st_close, st_fsync = FX_OK, closing = 0;
 
-	if (fullpath(st, path, full, sizeof(full)) < 0)
-		return STORE_ERR;
+/* One put() in progress: the names, the open handle, the write status. */
+struct put {
+	struct sstore *st;
+	struct conn *c;
+	const char *path;		/* as the engine named it, for messages */
+	const uint8_t *buf;
+	size_t len;
+	char full[4096], tmp[4096], dir[4096];	/* dir: of full, for statvfs */
+	uint8_t handle[256];
+	size_t hlen;
+	uint32_t wstatus;		/* the first failed write's, or FX_OK */
+	uint32_t fid, cid;		/* request ids of fsync and close */
+	int closing;			/* fsync and close sent */
+};
+
+/* The writes in flight: a ring of (id, length), bytes outstanding. */
+struct wq {
+	struct wr {
+		uint32_t id, len;
+	} *q;
+	uint32_t cap;
+	size_t head, tail, inflight;
+};
+
+/* The file's full name, its directory and a random temporary name in it. */
+static int
+put_names(struct put *p)
+{
+	char *slash;
+	uint64_t rnd;
+
+	if (fullpath(p->st, p->path, p->full, sizeof(p->full)) < 0)
+		return -1;
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		return fail_errno("getrandom");
-	snprintf(dir, sizeof(dir), "%s", full);
-	slash = strrchr(dir, '/');
+	snprintf(p->dir, sizeof(p->dir), "%s", p->full);
+	slash = strrchr(p->dir, '/');
 	if (slash == NULL)
-		return fail("%s/%s: bad repository path", st->url, path);
+		return fail("%s/%s: bad repository path", p->st->url, p->path);
 	*slash = '\0';
-	if (snprintf(tmp, sizeof(tmp), "%s/.tmp-%016llx", dir[0] ? dir : "",
-	    (unsigned long long)rnd) >= (int)sizeof(tmp))
-		return fail("%s/%s: path too long", st->url, path);
-	if (dir[0] == '\0')
-		strcpy(dir, "/");
+	if (snprintf(p->tmp, sizeof(p->tmp), "%s/.tmp-%016llx",
+	    p->dir[0] ? p->dir : "", (unsigned long long)rnd) >= (int)sizeof(p->tmp))
+		return fail("%s/%s: path too long", p->st->url, p->path);
+	if (p->dir[0] == '\0')
+		strcpy(p->dir, "/");
+	return 0;
+}
 
-	if ((c = acquire(st)) == NULL)
-		return STORE_ERR;
-	if (raw_ready(c) < 0)
-		goto out;
+/* Why the temporary file could not be created (after TRIES retries). */
+static int
+put_open_failed(struct put *p, int tries, uint32_t status)
+{
+	if (tries && status == FX_PERMISSION_DENIED)
+		return fail("%s/%s: permission denied in the directory just "
+		    "created (on an append-only server every directory "
+		    "of the repository must exist before the first push)",
+		    p->st->url, p->path);
+	return fail("%s/%s: cannot create a temporary file: %s", p->st->url,
+	    p->path, fx_message(status));
+}
 
-	/* open the temporary name, creating the parents once if missing */
+/* Open the temporary name, creating the parents once if missing. */
+static int
+put_open(struct put *p)
+{
+	struct conn *c = p->c;
+	struct fxreply rep;
+	const uint8_t *d, *h;
+	size_t n;
+	uint32_t id;
+	int tries;
+
 	for (tries = 0; tries < 2; tries++) {
-		if (rawsftp_open_excl(&c->raw, tmp, 0444, &id) < 0 ||
-		    expect(c, id, &rep, "open") < 0) {
-			conn_fail(c, "open");
-			goto out;
-		}
+		if (rawsftp_open_excl(&c->raw, p->tmp, 0444, &id) < 0 ||
+		    expect(c, id, &rep, "open") < 0)
+			return conn_fail(c, "open");
 		if (rep.type == FXP_HANDLE)
 			break;
 		if (rep.type != FXP_STATUS) {
 			c->dead = 1;
-			fail("%s/%s: unexpected reply to open", st->url, path);
-			goto out;
+			return fail("%s/%s: unexpected reply to open", p->st->url, p->path);
 		}
-		if (rep.status == FX_NO_SUCH_FILE && tries == 0 && strchr(path, '/')) {
-			if (make_parents(c, path) < 0 && c->dead)
-				goto out;
+		if (rep.status == FX_NO_SUCH_FILE && tries == 0 && strchr(p->path, '/')) {
+			if (make_parents(c, p->path) < 0 && c->dead)
+				return -1;
 			continue;
 		}
-		if (tries && rep.status == FX_PERMISSION_DENIED)
-			fail("%s/%s: permission denied in the directory just "
-			    "created (on an append-only server every directory "
-			    "of the repository must exist before the first push)",
-			    st->url, path);
-		else
-			fail("%s/%s: cannot create a temporary file: %s", st->url,
-			    path, fx_message(rep.status));
-		goto out;
+		return put_open_failed(p, tries, rep.status);
 	}
-	{
-		const uint8_t *p = rep.data, *h;
-		size_t n = rep.len;
+	d = rep.data;
+	n = rep.len;
+	if (fx_string(&d, &n, &h, &p->hlen) < 0 || p->hlen > sizeof(p->handle)) {
+		c->dead = 1;
+		return fail("%s/%s: bad handle from the server", p->st->url, p->path);
+	}
+	memcpy(p->handle, h, p->hlen);
+	return 0;
+}
 
-		if (fx_string(&p, &n, &h, &hlen) < 0 || hlen > sizeof(handle)) {
-			c->dead = 1;
-			fail("%s/%s: bad handle from the server", st->url, path);
+/* Send WRITEs from *OFF while the window and the ring have room. */
+static int
+put_send(struct put *p, struct wq *w, size_t *off)
+{
+	struct conn *c = p->c;
+
+	while (*off < p->len && w->inflight < WRITE_INFLIGHT &&
+	    w->tail - w->head < w->cap && p->wstatus == FX_OK) {
+		size_t n = p->len - *off < c->raw.max_write ? p->len - *off :
+		    c->raw.max_write;
+
+		if (rawsftp_write(&c->raw, p->handle, p->hlen, *off, p->buf + *off,
+		    n, &w->q[w->tail % w->cap].id) < 0)
+			return conn_fail(c, "write");
+		w->q[w->tail % w->cap].len = (uint32_t)n;
+		w->tail++;
+		*off += n;
+		w->inflight += n;
+		if (rawsftp_pending(&c->raw))
+			break;
+	}
+	return 0;
+}
+
+/* The data: up to WRITE_INFLIGHT bytes of requests outstanding, replies
+ * read as they come; a failed write stops sending and drains the rest. */
+static int
+put_write(struct put *p)
+{
+	struct conn *c = p->c;
+	struct wq w = { .cap = (uint32_t)(WRITE_INFLIGHT / 4096 + 4) };
+	size_t off = 0;
+	int s, r = -1;
+
+	if ((w.q = malloc(w.cap * sizeof(*w.q))) == NULL)
+		return fail_errno("sftp");
+	while (off < p->len || w.head != w.tail) {
+		if (put_send(p, &w, &off) < 0)
 			goto out;
-		}
-		memcpy(handle, h, hlen);
-	}
-
-	/* the writes: up to WRITE_INFLIGHT bytes of requests outstanding */
-	qcap = (uint32_t)(WRITE_INFLIGHT / 4096 + 4);
-	if ((q = malloc(qcap * sizeof(*q))) == NULL) {
-		fail_errno("sftp");
-		goto out;
-	}
-	while (off < len || qhead != qtail) {
-		while (off < len && inflight < WRITE_INFLIGHT &&
-		    qtail - qhead < qcap && wstatus == FX_OK) {
-			size_t n = len - off < c->raw.max_write ? len - off : c->raw.max_write;
-
-			if (rawsftp_write(&c->raw, handle, hlen, off,
-			    (const uint8_t *)buf + off, n, &q[qtail % qcap].id) < 0) {
-				conn_fail(c, "write");
-				goto out;
-			}
-			q[qtail % qcap].len = (uint32_t)n;
-			qtail++;
-			off += n;
-			inflight += n;
-			if (rawsftp_pending(&c->raw))
-				break;
-		}
 		/* all sent: fsync and close go right behind the writes (the
 		 * server answers in order; every status is checked before the
 		 * file gets its name) */
-		if (off >= len && !closing) {
-			if (send_close(c, handle, hlen, &fid, &cid) < 0)
+		if (off >= p->len && !p->closing) {
+			if (send_close(c, p->handle, p->hlen, &p->fid, &p->cid) < 0)
 				goto out;
-			closing = 1;
+			p->closing = 1;
 		}
-		if (qhead == qtail) {
-			if (wstatus != FX_OK)
+		if (w.head == w.tail) {
+			if (p->wstatus != FX_OK)
 				break;
 			continue;
 		}
-		{
-			int s = status_of(c, q[qhead % qcap].id, "write");
-
-			if (s < 0)
-				goto out;
-			if (s != FX_OK && wstatus == FX_OK)
-				wstatus = (uint32_t)s;
-		}
-		inflight -= q[qhead % qcap].len;
-		qhead++;
-		if (wstatus != FX_OK && off < len)
-			off = len;	/* stop sending; drain what is in flight */
+		if ((s = status_of(c, w.q[w.head % w.cap].id, "write")) < 0)
+			goto out;
+		if (s != FX_OK && p->wstatus == FX_OK)
+			p->wstatus = (uint32_t)s;
+		w.inflight -= w.q[w.head % w.cap].len;
+		w.head++;
+		if (p->wstatus != FX_OK && off < p->len)
+			off = p->len;	/* stop sending; drain what is in flight */
 	}
+	r = 0;
+out:
+	free(w.q);
+	return r;
+}
 
-	/* fsync, close; then link and remove in one round trip */
-	if (!closing && send_close(c, handle, hlen, &fid, &cid) < 0)
-		goto out;
-	if (c->raw.has_fsync && (st_fsync = status_of(c, fid, "fsync")) < 0)
-		goto out;
-	if ((st_close = status_of(c, cid, "close")) < 0)
-		goto out;
-	if (wstatus != FX_OK || st_close != FX_OK || st_fsync != FX_OK) {
-		uint32_t code = wstatus != FX_OK ? wstatus :
-		    st_fsync != FX_OK ? (uint32_t)st_fsync : (uint32_t)st_close;
-		int full_disk = disk_full(c, dir, len);
+/* fsync and close checked; after any failure the temporary file is
+ * removed and the error names a full disk when it is one. */
+static int
+put_close(struct put *p)
+{
+	struct conn *c = p->c;
+	int st_close, st_fsync = FX_OK, full_disk;
+	uint32_t code, rid;
 
-		if (!c->no_remove && rawsftp_path_op(&c->raw, FXP_REMOVE, tmp, &rid) == 0)
-			(void)status_of(c, rid, "remove");
-		if (full_disk == 1)
-			fail("%s/%s: the server's disk is full (no space left "
-			    "for %zu bytes)", st->url, path, len);
-		else
-			fail("%s/%s: write failed: %s", st->url, path, fx_message(code));
-		goto out;
+	if (!p->closing && send_close(c, p->handle, p->hlen, &p->fid, &p->cid) < 0)
+		return -1;
+	if (c->raw.has_fsync && (st_fsync = status_of(c, p->fid, "fsync")) < 0)
+		return -1;
+	if ((st_close = status_of(c, p->cid, "close")) < 0)
+		return -1;
+	if (p->wstatus == FX_OK && st_close == FX_OK && st_fsync == FX_OK)
+		return 0;
+	code = p->wstatus != FX_OK ? p->wstatus :
+	    st_fsync != FX_OK ? (uint32_t)st_fsync : (uint32_t)st_close;
+	full_disk = disk_full(c, p->dir, p->len);
+	if (!c->no_remove && rawsftp_path_op(&c->raw, FXP_REMOVE, p->tmp, &rid) == 0)
+		(void)status_of(c, rid, "remove");
+	if (full_disk == 1)
+		return fail("%s/%s: the server's disk is full (no space left "
+		    "for %zu bytes)", p->st->url, p->path, p->len);
+	return fail("%s/%s: write failed: %s", p->st->url, p->path,
+	    fx_message(code));
+}
+
+/* The link failed with STATUS: STORE_EXISTS if the name is taken. */
+static int
+put_link_failed(struct put *p, int status)
+{
+	struct conn *c = p->c;
+	struct fxreply rep;
+	uint32_t id;
+
+	/* link(2) and OpenSSH's rename refuse an existing name */
+	if (rawsftp_path_op(&c->raw, FXP_STAT, p->full, &id) < 0 ||
+	    expect(c, id, &rep, "stat") < 0)
+		return conn_fail(c, "stat");
+	if (rep.type == FXP_ATTRS) {
+		fail("%s/%s: file exists", p->st->url, p->path);
+		return STORE_EXISTS;
 	}
+	return fail("%s/%s: cannot give the file its name: %s", p->st->url,
+	    p->path, fx_message((uint32_t)status));
+}
+
+/* Link (or rename) the temporary file to its name and remove the
+ * temporary name, in one round trip.  A STORE_* code. */
+static int
+put_link(struct put *p)
+{
+	struct conn *c = p->c;
+	uint32_t lid, rid;
+	int st_link, s, unlink_tmp = c->raw.has_hardlink && !c->no_remove;
+
 	if (c->raw.has_hardlink) {
-		if (rawsftp_two_paths(&c->raw, "hardlink@openssh.com", tmp, full, &lid) < 0) {
-			conn_fail(c, "link");
-			goto out;
-		}
-	} else if (rawsftp_two_paths(&c->raw, NULL, tmp, full, &lid) < 0) {
-		conn_fail(c, "rename");
-		goto out;
-	}
-	if (c->raw.has_hardlink && !c->no_remove &&
-	    rawsftp_path_op(&c->raw, FXP_REMOVE, tmp, &rid) < 0) {
-		conn_fail(c, "remove");
-		goto out;
-	}
+		if (rawsftp_two_paths(&c->raw, "hardlink@openssh.com", p->tmp,
+		    p->full, &lid) < 0)
+			return conn_fail(c, "link");
+	} else if (rawsftp_two_paths(&c->raw, NULL, p->tmp, p->full, &lid) < 0)
+		return conn_fail(c, "rename");
+	if (unlink_tmp && rawsftp_path_op(&c->raw, FXP_REMOVE, p->tmp, &rid) < 0)
+		return conn_fail(c, "remove");
 	if ((st_link = status_of(c, lid, "link")) < 0)
-		goto out;
-	if (c->raw.has_hardlink && !c->no_remove) {
-		int s = status_of(c, rid, "remove");
-
-		if (s < 0)
-			goto out;
+		return STORE_ERR;
+	if (unlink_tmp) {
+		if ((s = status_of(c, rid, "remove")) < 0)
+			return STORE_ERR;
 		if (s == FX_PERMISSION_DENIED || s == FX_OP_UNSUPPORTED)
 			c->no_remove = 1;	/* an append-only server */
 	}
-	if (st_link != FX_OK) {
-		/* link(2) and OpenSSH's rename refuse an existing name */
-		if (rawsftp_path_op(&c->raw, FXP_STAT, full, &id) < 0 ||
-		    expect(c, id, &rep, "stat") < 0) {
-			conn_fail(c, "stat");
-			goto out;
-		}
-		if (rep.type == FXP_ATTRS) {
-			fail("%s/%s: file exists", st->url, path);
-			r = STORE_EXISTS;
-		} else
-			fail("%s/%s: cannot give the file its name: %s", st->url,
-			    path, fx_message((uint32_t)st_link));
-		goto out;
-	}
-	r = STORE_OK;
-out:
-	free(q);
-	release(st, c);
+	if (st_link != FX_OK)
+		return put_link_failed(p, st_link);
+	return STORE_OK;
+}
+
+static int
+sftp_put(void *be, const char *path, const void *buf, size_t len)
+{
+	struct put p = { .st = be, .path = path, .buf = buf, .len = len,
+	    .wstatus = FX_OK };
+	int r = STORE_ERR;
+
+	if (put_names(&p) < 0)
+		return STORE_ERR;
+	if ((p.c = conn_acquire(p.st)) == NULL)
+		return STORE_ERR;
+	if (raw_ready(p.c) == 0 && put_open(&p) == 0 && put_write(&p) == 0 &&
+	    put_close(&p) == 0)
+		r = put_link(&p);
+	conn_release(p.st, p.c);
 	return r;
 }
 
@@ -862,11 +481,103 @@ open_window(struct conn *c)
 	(void)ssh_channel_read_timeout(c->sftp->channel, c->sink, READ_WINDOW, 1, 0);
 }
 
-struct rd {
-	uint32_t id;
-	uint64_t off;
-	uint32_t len;
+/* The reads in flight, in the order they were sent. */
+struct rdq {
+	struct rd {
+		uint32_t id;
+		uint64_t off;
+		uint32_t len;
+	} v[READ_DEPTH];
+	unsigned head, tail;
 };
+
+/* Close the file kept open on C. */
+static void
+drop_kept(struct conn *c)
+{
+	if (c->rf != NULL)
+		sftp_close(c->rf);
+	free(c->rf_path);
+	c->rf = NULL;
+	c->rf_path = NULL;
+}
+
+/* FULL opened for reading on C, or the one kept open if it is that file
+ * (files never change once named: an open handle stays valid). */
+static int
+get_open(struct conn *c, const char *full, const char *path, sftp_file *fp)
+{
+	sftp_file f;
+
+	if (c->rf != NULL && strcmp(c->rf_path, full) == 0) {
+		*fp = c->rf;
+		return STORE_OK;
+	}
+	drop_kept(c);
+	if ((f = sftp_open(c->sftp, full, O_RDONLY, 0)) == NULL)
+		return sftp_error(c, path, "open");
+	if ((c->rf_path = strdup(full)) == NULL) {
+		sftp_close(f);
+		return fail_errno("sftp");
+	}
+	c->rf = *fp = f;
+	return STORE_OK;
+}
+
+/* Ask for N bytes at OFF; the request goes at the back of Q. */
+static int
+read_request(struct conn *c, sftp_file f, const char *path, struct rdq *q,
+    uint64_t off, uint32_t n)
+{
+	int id;
+
+	sftp_seek64(f, off);
+	if ((id = sftp_async_read_begin(f, n)) < 0)
+		return sftp_error(c, path, "read");
+	q->v[q->tail % READ_DEPTH] = (struct rd){ (uint32_t)id, off, n };
+	q->tail++;
+	return 0;
+}
+
+/* LEN bytes of F at OFF into BUF, READ_DEPTH requests in flight. */
+static int
+read_range(struct conn *c, sftp_file f, const char *path, uint64_t off,
+    uint8_t *buf, size_t len)
+{
+	struct rdq q = { .head = 0 };
+	uint64_t next = off, end = off + len;
+	size_t done = 0;
+	struct rd rq;
+	int got;
+
+	while (done < len) {
+		if (q.head % 8 == 0)
+			open_window(c);
+		while (q.tail - q.head < READ_DEPTH && next < end) {
+			uint32_t n = end - next < READ_CHUNK ? (uint32_t)(end - next) : READ_CHUNK;
+
+			if (read_request(c, f, path, &q, next, n) < 0)
+				return -1;
+			next += n;
+		}
+		rq = q.v[q.head++ % READ_DEPTH];
+		got = sftp_async_read(f, buf + (rq.off - off), rq.len, rq.id);
+		conn_touch(c);
+		if (got < 0)
+			return sftp_error(c, path, "read");
+		if (got == 0) {
+			c->dead = 1;	/* replies still queued: drop them */
+			return fail("%s/%s: file shorter than %llu bytes",
+			    c->st->url, path, (unsigned long long)end);
+		}
+		done += (size_t)got;
+		/* a short read: ask for the rest at the back */
+		if ((uint32_t)got < rq.len && read_request(c, f, path, &q,
+		    rq.off + (uint64_t)got, rq.len - (uint32_t)got) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 static int
 sftp_get(void *be, const char *path, uint64_t off, void *buf, size_t len)
@@ -874,104 +585,23 @@ sftp_get(void *be, const char *path, uint64_t off, void *buf, size_t len)
 	struct sstore *st = be;
 	struct conn *c;
 	char full[4096];
-	sftp_file f;
-	struct rd q[READ_DEPTH];
-	unsigned qh = 0, qt = 0;
-	uint64_t next = off, end = off + len;
-	size_t done = 0;
-	int r = STORE_ERR;
+	sftp_file f = NULL;
+	int r;
 
 	if (fullpath(st, path, full, sizeof(full)) < 0)
 		return STORE_ERR;
 	if (len == 0)
 		return STORE_OK;
-	if ((c = acquire(st)) == NULL)
+	if ((c = conn_acquire(st)) == NULL)
 		return STORE_ERR;
-	/* files never change once named: an open handle stays valid */
-	if (c->rf != NULL && strcmp(c->rf_path, full) == 0)
-		f = c->rf;
-	else {
-		if (c->rf != NULL) {
-			sftp_close(c->rf);
-			free(c->rf_path);
-			c->rf = NULL;
-			c->rf_path = NULL;
-		}
-		if ((f = sftp_open(c->sftp, full, O_RDONLY, 0)) == NULL) {
-			r = sftp_error(c, path, "open");
-			goto out;
-		}
-		if ((c->rf_path = strdup(full)) == NULL) {
-			fail_errno("sftp");
-			goto close;
-		}
-		c->rf = f;
+	if ((r = get_open(c, full, path, &f)) == STORE_OK &&
+	    read_range(c, f, path, off, buf, len) < 0) {
+		drop_kept(c);	/* after an error: do not keep the handle */
+		r = STORE_ERR;
 	}
-	while (done < len) {
-		if (qh % 8 == 0)
-			open_window(c);
-		while (qt - qh < READ_DEPTH && next < end) {
-			uint32_t n = end - next < READ_CHUNK ? (uint32_t)(end - next) : READ_CHUNK;
-			int id;
-
-			sftp_seek64(f, next);
-			if ((id = sftp_async_read_begin(f, n)) < 0) {
-				sftp_error(c, path, "read");
-				goto close;
-			}
-			q[qt % READ_DEPTH] = (struct rd){ (uint32_t)id, next, n };
-			qt++;
-			next += n;
-		}
-		{
-			struct rd rq = q[qh % READ_DEPTH];
-			int got;
-
-			qh++;
-			got = sftp_async_read(f, (uint8_t *)buf + (rq.off - off), rq.len, rq.id);
-			touch(c);
-			if (got < 0) {
-				sftp_error(c, path, "read");
-				goto close;
-			}
-			if (got == 0) {
-				fail("%s/%s: file shorter than %llu bytes", st->url,
-				    path, (unsigned long long)end);
-				c->dead = 1;	/* replies still queued: drop them */
-				goto close;
-			}
-			done += (size_t)got;
-			if ((uint32_t)got < rq.len) {
-				/* a short read: ask for the rest at the back */
-				uint64_t o = rq.off + (uint64_t)got;
-				uint32_t n = rq.len - (uint32_t)got;
-				int id;
-
-				sftp_seek64(f, o);
-				if ((id = sftp_async_read_begin(f, n)) < 0) {
-					sftp_error(c, path, "read");
-					goto close;
-				}
-				q[qt % READ_DEPTH] = (struct rd){ (uint32_t)id, o, n };
-				qt++;
-			}
-		}
-	}
-	r = STORE_OK;
-	goto out;
-close:
-	/* after an error: do not keep the handle */
-	sftp_close(f);
-	if (c->rf == f) {
-		free(c->rf_path);
-		c->rf = NULL;
-		c->rf_path = NULL;
-	}
-out:
-	release(st, c);
+	conn_release(st, c);
 	return r;
 }
-
 static int
 sftp_size(void *be, const char *path, uint64_t *size)
 {
@@ -983,7 +613,7 @@ sftp_size(void *be, const char *path, uint64_t *size)
 
 	if (fullpath(st, path, full, sizeof(full)) < 0)
 		return STORE_ERR;
-	if ((c = acquire(st)) == NULL)
+	if ((c = conn_acquire(st)) == NULL)
 		return STORE_ERR;
 	if ((a = sftp_stat(c->sftp, full)) == NULL)
 		r = sftp_error(c, path, "stat");
@@ -995,23 +625,20 @@ sftp_size(void *be, const char *path, uint64_t *size)
 			*size = a->size;
 		sftp_attributes_free(a);
 	}
-	release(st, c);
+	conn_release(st, c);
 	return r;
 }
 
-static int
-cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
+/* The names in DIRPATH, hidden ones left out, in the server's order
+ * (store_list() sorts). */
 static int
 sftp_list(void *be, const char *dirpath, char ***names, size_t *n)
 {
 	struct sstore *st = be;
 	struct conn *c;
 	char full[4096], **v = NULL;
-	size_t cnt = 0, cap = 0, i;
+	size_t cnt = 0, cap = 0;
 	sftp_dir d;
 	sftp_attributes a;
 	int r = STORE_ERR;
@@ -1020,14 +647,14 @@ sftp_list(void *be, const char *dirpath, char ***names, size_t *n)
 	*n = 0;
 	if (fullpath(st, dirpath, full, sizeof(full)) < 0)
 		return STORE_ERR;
-	if ((c = acquire(st)) == NULL)
+	if ((c = conn_acquire(st)) == NULL)
 		return STORE_ERR;
 	if ((d = sftp_opendir(c->sftp, full)) == NULL) {
 		r = sftp_error(c, dirpath, "opendir");
 		goto out;
 	}
 	while ((a = sftp_readdir(c->sftp, d)) != NULL) {
-		touch(c);
+		conn_touch(c);
 		/* hidden names: ".", "..", and our temporary files */
 		if (a->name == NULL || a->name[0] == '.') {
 			sftp_attributes_free(a);
@@ -1059,46 +686,81 @@ sftp_list(void *be, const char *dirpath, char ***names, size_t *n)
 		goto fail;
 	}
 	sftp_closedir(d);
-	if (cnt > 1)
-		qsort(v, cnt, sizeof(*v), cmp);
 	*names = v;
 	*n = cnt;
 	r = STORE_OK;
 	goto out;
 fail:
-	for (i = 0; i < cnt; i++)
-		free(v[i]);
-	free(v);
+	store_names_free(v, cnt);
 out:
-	release(st, c);
+	conn_release(st, c);
+	return r;
+}
+
+/* ---- many whole files (sftp_many.c): the metadata on a cold cache ---- */
+
+static void
+strv_free(char **v, size_t n)
+{
+	while (v != NULL && n > 0)
+		free(v[--n]);
+	free(v);
+}
+
+/* Full server paths and "url/path" names for messages of PATHS. */
+static int
+many_names(struct sstore *st, const char *const *paths, size_t n,
+    char ***full, char ***names)
+{
+	char f[4096];
+	size_t i;
+
+	*full = calloc(n, sizeof(**full));
+	*names = calloc(n, sizeof(**names));
+	if (*full == NULL || *names == NULL)
+		return fail_errno("sftp");
+	for (i = 0; i < n; i++) {
+		if (fullpath(st, paths[i], f, sizeof(f)) < 0)
+			return -1;
+		if (((*full)[i] = strdup(f)) == NULL ||
+		    asprintf(&(*names)[i], "%s/%s", st->url, paths[i]) < 0) {
+			(*names)[i] = NULL;
+			return fail_errno("sftp");
+		}
+	}
+	return 0;
+}
+
+static int
+sftp_get_many(void *be, const char *const *paths, size_t n, uint8_t **bufs,
+    size_t *lens)
+{
+	struct sstore *st = be;
+	struct conn *c;
+	char **full = NULL, **names = NULL;
+	int r = STORE_ERR;
+
+	if (many_names(st, paths, n, &full, &names) < 0 ||
+	    (c = conn_acquire(st)) == NULL)
+		goto out;
+	if (raw_ready(c) < 0)
+		conn_fail(c, "read");	/* name the peer, and a timeout */
+	else if (sftp_many(&c->raw, (const char *const *)full,
+	    (const char *const *)names, n, bufs, lens) == 0)
+		r = STORE_OK;
+	else if (atomic_load(&c->timedout) || !ssh_is_connected(c->ssh) ||
+	    !ssh_channel_is_open(c->raw.ch) || ssh_channel_is_eof(c->raw.ch))
+		conn_fail(c, "read");
+	else
+		c->dead = 1;	/* replies left unread on the channel */
+	conn_release(st, c);
+out:
+	strv_free(full, n);
+	strv_free(names, n);
 	return r;
 }
 
 /* ---- open, close ---- */
-
-static void
-sstore_free(struct sstore *st)
-{
-	int i;
-
-	if (st->have_watchdog) {
-		pthread_mutex_lock(&st->lock);
-		st->stopping = 1;
-		pthread_cond_broadcast(&st->stop_cond);
-		pthread_mutex_unlock(&st->lock);
-		pthread_join(st->watchdog, NULL);
-	}
-	for (i = 0; i < st->npool; i++)
-		conn_free(st->pool[i]);
-	pthread_mutex_destroy(&st->lock);
-	pthread_cond_destroy(&st->cond);
-	pthread_cond_destroy(&st->stop_cond);
-	sftp_url_free(&st->u);
-	free(st->url);
-	free(st->identity);
-	free(st->known_hosts);
-	free(st);
-}
 
 static void
 sftp_close_store(void *be)
@@ -1112,6 +774,7 @@ static const struct store_ops sftp_ops = {
 	.size = sftp_size,
 	.list = sftp_list,
 	.close = sftp_close_store,
+	.get_many = sftp_get_many,
 };
 
 /* The root must be a directory; create it (mkdir -p) when asked. */
@@ -1122,7 +785,7 @@ check_root(struct sstore *st, int create)
 	sftp_attributes a;
 	int r = 0;
 
-	if ((c = acquire(st)) == NULL)
+	if ((c = conn_acquire(st)) == NULL)
 		return -1;
 	a = sftp_stat(c->sftp, st->u.path);
 	if (a == NULL && sftp_get_error(c->sftp) == SSH_FX_NO_SUCH_FILE && create) {
@@ -1153,7 +816,7 @@ check_root(struct sstore *st, int create)
 			r = fail("%s: not a directory on the server", st->url);
 		sftp_attributes_free(a);
 	}
-	release(st, c);
+	conn_release(st, c);
 	return r;
 }
 
@@ -1162,32 +825,9 @@ store_sftp_open(const char *url, const struct store_opts *o)
 {
 	struct sstore *st;
 	struct store *s = NULL;
-	size_t l;
 
-	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		fail_errno("sftp");
+	if ((st = sstore_new(url, o)) == NULL)
 		return NULL;
-	}
-	pthread_mutex_init(&st->lock, NULL);
-	pthread_cond_init(&st->cond, NULL);
-	pthread_cond_init(&st->stop_cond, NULL);
-	if (sftp_url_parse(url, &st->u) < 0)
-		goto err;
-	st->timeout = o->timeout > 0 ? o->timeout : DEFAULT_TIMEOUT;
-	st->accept_new = o->accept_new;
-	if ((st->url = strdup(url)) == NULL ||
-	    (o->identity && (st->identity = strdup(o->identity)) == NULL) ||
-	    (o->known_hosts && (st->known_hosts = strdup(o->known_hosts)) == NULL)) {
-		fail_errno("sftp");
-		goto err;
-	}
-	for (l = strlen(st->url); l > 7 && st->url[l - 1] == '/'; l--)
-		st->url[l - 1] = '\0';
-	if (pthread_create(&st->watchdog, NULL, watchdog, st) != 0) {
-		fail("sftp: cannot start the watchdog thread");
-		goto err;
-	}
-	st->have_watchdog = 1;
 	if (check_root(st, o->create) < 0)
 		goto err;
 	if ((s = calloc(1, sizeof(*s))) == NULL || (s->url = strdup(st->url)) == NULL) {

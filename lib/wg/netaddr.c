@@ -273,3 +273,37 @@ netaddr_format_endpoint(char buf[NETADDR_ENDPOINT_MAX],
 		snprintf(buf, NETADDR_ENDPOINT_MAX, "%s:%u", e->host, e->port);
 	return buf;
 }
+
+char *
+netaddr_format_sockaddr(char buf[NETADDR_ENDPOINT_MAX],
+    const union wg_endpoint *ep)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ep->sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &ep->in.sin_addr, a, sizeof(a));
+		snprintf(buf, NETADDR_ENDPOINT_MAX, "%s:%u", a,
+		    ntohs(ep->in.sin_port));
+	} else if (ep->sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &ep->in6.sin6_addr, a, sizeof(a));
+		snprintf(buf, NETADDR_ENDPOINT_MAX, "[%s]:%u", a,
+		    ntohs(ep->in6.sin6_port));
+	} else {
+		snprintf(buf, NETADDR_ENDPOINT_MAX, "none");
+	}
+	return buf;
+}
+
+int
+netaddr_same_sockaddr(const union wg_endpoint *a, const union wg_endpoint *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return 0;
+	if (a->sa.sa_family == AF_INET)
+		return a->in.sin_port == b->in.sin_port &&
+		    a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return a->in6.sin6_port == b->in6.sin6_port &&
+		    memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
+	return 1;
+}

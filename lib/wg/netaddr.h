@@ -68,4 +68,12 @@ int netaddr_resolve_endpoint(union wg_endpoint *out,
 char *netaddr_format_endpoint(char buf[NETADDR_ENDPOINT_MAX],
     const struct netaddr_endpoint *e);
 
+/* The same for a socket address; "none" when it has no family. */
+char *netaddr_format_sockaddr(char buf[NETADDR_ENDPOINT_MAX],
+    const union wg_endpoint *ep);
+
+/* 1 if A and B are the same address and port (or both none), else 0. */
+int netaddr_same_sockaddr(const union wg_endpoint *a,
+    const union wg_endpoint *b);
+
 #endif

@@ -583,26 +583,41 @@ bad:
 }
 
 int
-wgconf_resolve(struct wg_device *dev)
+wgconf_resolve_peer(struct wg_peer *p)
 {
+	struct netaddr_endpoint e;
+	char b64[KEY_B64_LEN + 1], why[512];
+
+	if (!(p->flags & WGPEER_HAS_ENDPOINT) || p->endpoint_text == NULL)
+		return 0;
+	if (netaddr_parse_endpoint(&e, p->endpoint_text,
+	    strlen(p->endpoint_text)) == 0 &&
+	    netaddr_resolve_endpoint(&p->endpoint, &e) == 0)
+		return 0;
+	key_to_base64(b64, p->public_key);
+	snprintf(why, sizeof(why), "%s", lasterr());
+	if (p->name)
+		return fail("peer %s (%s): cannot resolve %s", p->name, b64,
+		    why);
+	return fail("peer %s: cannot resolve %s", b64, why);
+}
+
+size_t
+wgconf_resolve(struct wg_device *dev,
+    void (*warn)(const char *msg, void *arg), void *arg)
+{
+	size_t bad = 0;
+
 	for (size_t i = 0; i < dev->n_peers; i++) {
 		struct wg_peer *p = &dev->peers[i];
-		struct netaddr_endpoint e;
-		char b64[KEY_B64_LEN + 1], why[512];
 
 		if (!(p->flags & WGPEER_HAS_ENDPOINT) ||
-		    p->endpoint.sa.sa_family != 0)
+		    p->endpoint.sa.sa_family != 0 ||
+		    wgconf_resolve_peer(p) == 0)
 			continue;
-		if (netaddr_parse_endpoint(&e, p->endpoint_text,
-		    strlen(p->endpoint_text)) == 0 &&
-		    netaddr_resolve_endpoint(&p->endpoint, &e) == 0)
-			continue;
-		key_to_base64(b64, p->public_key);
-		snprintf(why, sizeof(why), "%s", lasterr());
-		if (p->name)
-			return fail("peer %s (%s): cannot resolve endpoint: %s",
-			    p->name, b64, why);
-		return fail("peer %s: cannot resolve endpoint: %s", b64, why);
+		bad++;
+		if (warn != NULL)
+			warn(lasterr(), arg);
 	}
-	return 0;
+	return bad;
 }

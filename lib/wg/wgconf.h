@@ -56,9 +56,20 @@ int wgconf_parse(const char *file, const char *buf, size_t len,
     const char *ifname, struct wg_device **dev);
 
 /*
- * Resolve every peer endpoint given as a host name (getaddrinfo, first
- * address).  An error names the peer.  0 or -1.
+ * Resolve the endpoint of peer P when it is a host name (getaddrinfo,
+ * first address); nothing to do for a literal.  0, or -1 with lasterr
+ * naming the peer: "peer alice (KEY): cannot resolve alice.example.org:
+ * REASON".
  */
-int wgconf_resolve(struct wg_device *dev);
+int wgconf_resolve_peer(struct wg_peer *p);
+
+/*
+ * Resolve every peer endpoint given as a host name.  A name that does not
+ * resolve leaves that peer without an endpoint in DEV (applied, the
+ * device keeps the endpoint it has) and is reported through WARN, one
+ * line naming the peer.  Returns how many did not resolve.
+ */
+size_t wgconf_resolve(struct wg_device *dev,
+    void (*warn)(const char *msg, void *arg), void *arg);
 
 #endif

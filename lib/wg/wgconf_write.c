@@ -68,11 +68,18 @@ wgconf_write(const struct wg_device *dev, char **outp, size_t *lenp)
 			o.cap += strlen(p->name);
 		if (p->endpoint_text != NULL)
 			o.cap += strlen(p->endpoint_text);
+		for (size_t k = 0; k < p->n_relayed; k++)
+			o.cap += 64 + NETADDR_PREFIX_MAX +
+			    strlen(p->relayed[k].name);
 	}
 	if ((o.buf = secret_alloc(o.cap)) == NULL)
 		return -1;
 
 	put(&o, "[Interface]\n");
+	if (dev->forwards)
+		put(&o, "# relays between its peers: needs IP forwarding "
+		    "(sysctl net.ipv4.ip_forward=1,\n# and "
+		    "net.ipv6.conf.all.forwarding=1 for IPv6 addresses)\n");
 	put_prefixes(&o, "Address", dev->addresses, dev->n_addresses);
 	if (dev->flags & WGDEV_HAS_LISTEN_PORT)
 		put(&o, "ListenPort = %u\n", dev->listen_port);
@@ -97,6 +104,12 @@ wgconf_write(const struct wg_device *dev, char **outp, size_t *lenp)
 		put_prefixes(&o, "AllowedIPs", p->allowedips, p->n_allowedips);
 		if (p->flags & WGPEER_HAS_KEEPALIVE)
 			put(&o, "PersistentKeepalive = %u\n", p->keepalive);
+		for (size_t k = 0; k < p->n_relayed; k++) {
+			char a[NETADDR_PREFIX_MAX];
+
+			put(&o, "# relays %s %s\n", p->relayed[k].name,
+			    netaddr_format(a, &p->relayed[k].addr));
+		}
 	}
 	*outp = o.buf;
 	*lenp = o.len;

@@ -89,6 +89,9 @@ wgdev_free(struct wg_device *dev)
 		free(dev->peers[i].name);
 		free(dev->peers[i].endpoint_text);
 		free(dev->peers[i].allowedips);
+		for (size_t k = 0; k < dev->peers[i].n_relayed; k++)
+			free(dev->peers[i].relayed[k].name);
+		free(dev->peers[i].relayed);
 	}
 	free(dev->peers);
 	free(dev->addresses);

@@ -45,6 +45,13 @@ enum {
 	WGPEER_UPDATE_ONLY = 1u << 5,
 };
 
+/* A mesh node reached through a peer (a relay): for names and comments. */
+struct wg_relayed {
+	char *name;
+	uint8_t public_key[WG_KEY_LEN];
+	struct wg_prefix addr;		/* its first tunnel address, a host */
+};
+
 struct wg_peer {
 	uint32_t flags;
 	char *name;			/* "# name" from a config, or NULL */
@@ -58,6 +65,8 @@ struct wg_peer {
 	uint64_t rx_bytes, tx_bytes;
 	struct wg_prefix *allowedips;
 	size_t n_allowedips;
+	struct wg_relayed *relayed;	/* mesh: nodes this peer relays to us */
+	size_t n_relayed;
 };
 
 enum {
@@ -80,6 +89,7 @@ struct wg_device {
 	uint32_t mtu;
 	struct wg_prefix *addresses;
 	size_t n_addresses;
+	int forwards;			/* mesh: relays between its peers */
 	struct wg_peer *peers;
 	size_t n_peers, cap_peers;
 	void *secrets;			/* guarded key arena (wgdev.c) */

@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,39 +63,6 @@ cmp_peer(const void *a, const void *b)
 	const struct wg_peer *const *x = a, *const *y = b;
 
 	return memcmp((*x)->public_key, (*y)->public_key, WG_KEY_LEN);
-}
-
-static const char *
-endpoint_text(char buf[NETADDR_ENDPOINT_MAX], const union wg_endpoint *ep)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ep->sa.sa_family == AF_INET) {
-		inet_ntop(AF_INET, &ep->in.sin_addr, a, sizeof(a));
-		snprintf(buf, NETADDR_ENDPOINT_MAX, "%s:%u", a,
-		    ntohs(ep->in.sin_port));
-	} else if (ep->sa.sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &ep->in6.sin6_addr, a, sizeof(a));
-		snprintf(buf, NETADDR_ENDPOINT_MAX, "[%s]:%u", a,
-		    ntohs(ep->in6.sin6_port));
-	} else {
-		snprintf(buf, NETADDR_ENDPOINT_MAX, "none");
-	}
-	return buf;
-}
-
-static int
-same_endpoint(const union wg_endpoint *a, const union wg_endpoint *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return 0;
-	if (a->sa.sa_family == AF_INET)
-		return a->in.sin_port == b->in.sin_port &&
-		    a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
-	if (a->sa.sa_family == AF_INET6)
-		return a->in6.sin6_port == b->in6.sin6_port &&
-		    memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) == 0;
-	return 1;
 }
 
 /* "a,b,c" of a prefix list (or "none") into a malloc'd string. */
@@ -180,7 +146,7 @@ add_peer(struct wg_device *set, const struct wg_peer *w, struct plan *plan)
 	plan_add(plan, "add\tpeer\t%s\t%s%s%sendpoint=%s allowed-ips=%s "
 	    "keepalive=%u%s", key, w->name ? "name=" : "",
 	    w->name ? w->name : "", w->name ? " " : "",
-	    endpoint_text(ep, &w->endpoint), ips, w->keepalive,
+	    netaddr_format_sockaddr(ep, &w->endpoint), ips, w->keepalive,
 	    w->preshared_key ? " preshared-key" : "");
 	free(ips);
 	return 0;
@@ -192,7 +158,7 @@ change_peer(struct wg_device *set, const struct wg_peer *w,
     const struct wg_peer *h, struct plan *plan)
 {
 	int ep = w->endpoint.sa.sa_family != 0 &&
-	    !same_endpoint(&w->endpoint, &h->endpoint);
+	    !netaddr_same_sockaddr(&w->endpoint, &h->endpoint);
 	int psk = psk_differs(w, h);
 	int ka = w->keepalive != h->keepalive;
 	int ips = !same_prefixes(w->allowedips, w->n_allowedips,
@@ -230,8 +196,9 @@ change_peer(struct wg_device *set, const struct wg_peer *w,
 		snprintf(d, sizeof(d), "name=%s ", w->name);
 	if (ep)
 		snprintf(d + strlen(d), sizeof(d) - strlen(d),
-		    "endpoint=%s->%s ", endpoint_text(e1, &h->endpoint),
-		    endpoint_text(e2, &w->endpoint));
+		    "endpoint=%s->%s ",
+		    netaddr_format_sockaddr(e1, &h->endpoint),
+		    netaddr_format_sockaddr(e2, &w->endpoint));
 	if (ka)
 		snprintf(d + strlen(d), sizeof(d) - strlen(d),
 		    "keepalive=%u->%u ", h->keepalive, w->keepalive);

@@ -177,15 +177,11 @@ live_tests(const char *url)
 	is_int(store_list(s, "packs/ab", &names, &n), STORE_OK, "list");
 	ok(n == 2 && strcmp(names[0], "abcdef") == 0 && strcmp(names[1], "empty") == 0,
 	    "  sorted, no temporary names (%zu)", n);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	store_names_free(names, n);
 	is_int(store_list(s, "", &names, &n), STORE_OK, "list the root");
 	ok(n == 2 && strcmp(names[0], "config") == 0 && strcmp(names[1], "packs") == 0,
 	    "  config, packs");
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	store_names_free(names, n);
 
 	for (i = 0; i < 4; i++) {
 		jobs[i] = (struct job){ s, (int)i, 0 };
@@ -213,7 +209,7 @@ usage(void)
 static int
 command(int argc, char **argv)
 {
-	struct store_opts o = { .timeout = 30 };
+	struct store_opts o = { .timeout = STORE_TIMEOUT_DEFAULT };
 	struct store *s;
 	int ch, r = 0;
 
@@ -267,11 +263,9 @@ command(int argc, char **argv)
 		size_t n, i;
 
 		if ((r = store_list(s, argv[2], &v, &n)) == 0) {
-			for (i = 0; i < n; i++) {
+			for (i = 0; i < n; i++)
 				printf("%s\n", v[i]);
-				free(v[i]);
-			}
-			free(v);
+			store_names_free(v, n);
 		}
 	} else {
 		store_close(s);
