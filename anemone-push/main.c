@@ -1,7 +1,7 @@
 /*
  * anemone-push: store stdin as a new snapshot in a repository.
  *	tar c /data | anemone-push [-q] [-k keyfile] [-i sshkey] [-o option]
- *	    [-s seconds] repository name
+ *	    [-b rate] [-s seconds] repository name
  *	anemone-push [options] repository name -- tar c /data
  *	anemone-push [options] -r repository [-r repository]... name
  * With -r (repeatable) every repository is an option's argument and the
@@ -19,6 +19,7 @@
 #include "error.h"
 #include "human.h"
 #include "push_tool.h"
+#include "store/rate.h"
 #include "store/store_opts.h"
 
 static double t0;
@@ -36,7 +37,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: anemone-push [-q] [-k keyfile] [-i sshkey] "
-	    "[-o option] [-s seconds]\n"
+	    "[-o option] [-b rate] [-s seconds]\n"
 	    "                    {repository | -r repository ...} name "
 	    "[-- command [argument ...]]\n");
 	exit(2);
@@ -94,6 +95,24 @@ add_repo(struct args *a, const char *url)
 	a->urls[a->nurl++] = url;
 }
 
+/* -b: bytes per second, with an optional k, M or G (powers of 1024). */
+static uint64_t
+rate_arg(const char *arg)
+{
+	static const char units[] = "kMG";
+	char *end;
+	double v = strtod(arg, &end), mult = 1;
+	const char *u = *end != '\0' ? strchr(units, *end) : NULL;
+
+	if (u != NULL && end[1] == '\0')
+		mult = (double)(1u << (10 * (u - units + 1)));
+	if (end == arg || (*end != '\0' && (u == NULL || end[1] != '\0')) ||
+	    !(v * mult >= RATE_MIN && v * mult <= 1e12))
+		errx(2, "-b %s: bytes per second like 500k, 2M or 1G (at "
+		    "least %u)", arg, RATE_MIN);
+	return (uint64_t)(v * mult);
+}
+
 static double
 seconds_arg(const char *arg)
 {
@@ -116,8 +135,11 @@ parse_args(int argc, char **argv, struct args *a)
 	a->keyfile = getenv("ANEMONE_KEYFILE");
 	a->so.timeout = STORE_TIMEOUT_DEFAULT;
 	a->slow = 120;
-	while ((c = getopt(argc, argv, "+qk:i:o:r:s:")) != -1) {
+	while ((c = getopt(argc, argv, "+qb:k:i:o:r:s:")) != -1) {
 		switch (c) {
+		case 'b':
+			store_rate_set(rate_arg(optarg));
+			break;
 		case 'q':
 			a->quiet = 1;
 			break;

@@ -201,4 +201,26 @@ test_expect_success 'health: a friend down gives exit 1 and anemone_up 0' '
 	grep -qx "anemone_up{repository=\"$URL1\"} 1" prom
 '
 
+test_expect_success 'upload cap: -b holds across both friends within 10%' '
+	head -c 6M /dev/urandom >"$T/rnd" &&
+	b1=$(stored "$SRV1") && b2=$(stored "$SRV2") &&
+	t0=$(date +%s%N) &&
+	push -q -b 1M $O -r "$URL1" -r "$URL2" capped <"$T/rnd" >out &&
+	t1=$(date +%s%N) &&
+	test $(wc -l <out) = 2 &&
+	sent=$(( $(stored "$SRV1") - b1 + $(stored "$SRV2") - b2 )) &&
+	test $sent -gt $((12 << 20)) &&
+	rate=$(( sent * 1000000000 / (t1 - t0) )) &&
+	echo "# $sent bytes in $(( (t1 - t0) / 1000000 )) ms: $rate B/s (cap 1048576)" &&
+	test $rate -ge $((1048576 * 9 / 10)) && test $rate -le $((1048576 * 11 / 10))
+'
+
+test_expect_success 'bad -b: exit 2' '
+	test_expect_code 2 push -b 10 $O "$URL1" x </dev/null 2>err &&
+	echo "anemone-push: -b 10: bytes per second like 500k, 2M or 1G (at least 1024)" >expect &&
+	test_cmp expect err &&
+	test_expect_code 2 push -b 2X $O "$URL1" x </dev/null 2>err &&
+	test_expect_code 2 push -b M $O "$URL1" x </dev/null 2>err
+'
+
 done_testing

@@ -118,7 +118,7 @@ test_expect_success 'no key, a key file others may read' '
 test_expect_success 'usage errors exit 2' '
 	test_expect_code 2 anemone-push repo 2>err &&
 	cat >expect <<-EOF &&
-	usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] [-s seconds]
+	usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] [-b rate] [-s seconds]
 	                    {repository | -r repository ...} name [-- command [argument ...]]
 	EOF
 	test_cmp expect err &&

@@ -25,6 +25,7 @@
 #include "store/sftp_conn.h"
 #include "store/sftp_many.h"
 #include "store/sftp_proto.h"
+#include "store/rate.h"
 #include "store/store.h"
 
 #define READ_CHUNK (64 * 1024)
@@ -299,7 +300,8 @@ put_open(struct put *p)
 	return 0;
 }
 
-/* Send WRITEs from *OFF while the window and the ring have room. */
+/* Send WRITEs from *OFF while the window and the ring have room; each
+ * waits for its share of the upload cap (rate.h) first. */
 static int
 put_send(struct put *p, struct wq *w, size_t *off)
 {
@@ -310,6 +312,9 @@ put_send(struct put *p, struct wq *w, size_t *off)
 		size_t n = p->len - *off < c->raw.max_write ? p->len - *off :
 		    c->raw.max_write;
 
+		n = store_rate_piece(n);
+		store_rate_take(n);
+		conn_touch(c);	/* waiting for the cap is no stall */
 		if (rawsftp_write(&c->raw, p->handle, p->hlen, *off, p->buf + *off,
 		    n, &w->q[w->tail % w->cap].id) < 0)
 			return conn_fail(c, "write");
