@@ -39,7 +39,9 @@ usage(void)
 	fprintf(stderr, "usage: anemone-push [-q] [-k keyfile] [-i sshkey] "
 	    "[-o option] [-b rate] [-s seconds]\n"
 	    "                    {repository | -r repository ...} name "
-	    "[-- command [argument ...]]\n");
+	    "[-- command [argument ...]]\n"
+	    "       anemone-push -C source [options] "
+	    "{repository | -r repository ...} [name]\n");
 	exit(2);
 }
 
@@ -83,6 +85,7 @@ struct args {
 	int nurl;
 	double slow;		/* -s */
 	char **cmd;		/* the producer after "--", or NULL */
+	const char *from;	/* -C: the repository to copy from */
 	struct store_opts so;
 	int quiet;
 };
@@ -124,6 +127,8 @@ seconds_arg(const char *arg)
 	return s;
 }
 
+static void operands(struct args *a, int argc, char **argv);
+
 /* Options and operands into A; usage errors exit 2.  Options end at the
  * first operand ("+"), so that the producer's own options stay its own. */
 static void
@@ -135,10 +140,13 @@ parse_args(int argc, char **argv, struct args *a)
 	a->keyfile = getenv("ANEMONE_KEYFILE");
 	a->so.timeout = STORE_TIMEOUT_DEFAULT;
 	a->slow = 120;
-	while ((c = getopt(argc, argv, "+qb:k:i:o:r:s:")) != -1) {
+	while ((c = getopt(argc, argv, "+qb:C:k:i:o:r:s:")) != -1) {
 		switch (c) {
 		case 'b':
 			store_rate_set(rate_arg(optarg));
+			break;
+		case 'C':
+			a->from = optarg;
 			break;
 		case 'q':
 			a->quiet = 1;
@@ -163,23 +171,32 @@ parse_args(int argc, char **argv, struct args *a)
 			usage();
 		}
 	}
-	argc -= optind;
-	argv += optind;
+	operands(a, argc - optind, argv + optind);
+}
+
+/* The operands: the repository unless -r gave it, the name (optional with
+ * -C), the producer after "--" (not with -C). */
+static void
+operands(struct args *a, int argc, char **argv)
+{
 	if (a->nurl == 0) {	/* no -r: the first operand is the repository */
 		if (argc < 1)
 			usage();
 		add_repo(a, *argv++);
 		argc--;
 	}
-	if (argc == 1 || (argc > 2 && strcmp(argv[1], "--") == 0))
+	if (a->from != NULL && argc <= 1)
+		a->name = argc ? argv[0] : NULL;
+	else if (a->from == NULL && (argc == 1 || (argc > 2 &&
+	    strcmp(argv[1], "--") == 0))) {
 		a->cmd = argc > 2 ? argv + 2 : NULL;
-	else
+		a->name = argv[0];
+	} else
 		usage();
 	a->repo = a->urls[0];
-	a->name = argv[0];
 	if (a->keyfile == NULL || *a->keyfile == '\0')
 		errx(2, "no key: use -k KEYFILE or set ANEMONE_KEYFILE");
-	if (!fmt_snap_name_valid(a->name))
+	if (a->name != NULL && !fmt_snap_name_valid(a->name))
 		errx(2, "bad snapshot name '%s' (1-64 of A-Z a-z 0-9 . _ -, "
 		    "not starting with '.')", a->name);
 }
@@ -217,6 +234,9 @@ main(int argc, char **argv)
 	int created, tty, rc;
 
 	parse_args(argc, argv, &a);
+	if (a.from != NULL)
+		return push_copy(a.from, a.urls, a.nurl, a.keyfile, &a.so,
+		    a.name, a.quiet);
 	if (a.nurl > 1)
 		return push_friends(a.urls, a.nurl, a.keyfile, &a.so, a.name,
 		    a.slow, a.quiet, a.cmd);

@@ -36,4 +36,10 @@ int push_friends(const char **url, int n, const char *keyfile,
     const struct store_opts *so, const char *name, double slow, int quiet,
     char **cmd);
 
+/* -C: copy the snapshots (called NAME, or all) that each of the N
+ * repositories URL lacks from repository FROM; the exit status. */
+int push_copy(const char *from, const char **url, int n,
+    const char *keyfile, const struct store_opts *so, const char *name,
+    int quiet);
+
 #endif

@@ -109,6 +109,33 @@ test_expect_success 'after the cut: the catch-up reuses what the friend has' '
 	pull -c $O "$URL2"
 '
 
+test_expect_success 'copy: a friend who was away gets what it lacks, deduplicated' '
+	test $(pull -l $O "$URL1" host2 | wc -l) = 2 &&
+	test $(pull -l $O "$URL2" host2 | wc -l) = 1 &&
+	push -C "$URL1" $O -r "$URL2" host2 >out 2>err &&
+	test $(wc -l <out) = 1 &&
+	grep -q "^host2@[0-9a-f]*: copied to $URL2: stored .*, 0 of [1-9][0-9]* chunks new$" err &&
+	grep -qx "anemone-push: $URL2: 1 snapshots copied from $URL1" err &&
+	pull -l $O "$URL1" host2 >want && pull -l $O "$URL2" host2 >got &&
+	test_cmp want got &&
+	push -C "$URL1" $O "$URL2" host2 >out 2>err &&
+	test_cmp /dev/null out
+'
+
+test_expect_success 'copy: a new friend gets every snapshot, same ids and times' '
+	URL3=${URL2}new &&
+	push -q -C "$URL1" $O "$URL3" >out &&
+	pull -l $O "$URL1" >want && pull -l $O "$URL3" >got &&
+	test_cmp want got && test $(wc -l <got) = $(wc -l <out) &&
+	pull $O "$URL3" big | cmp - "$T/big" &&
+	pull -c $O "$URL3"
+'
+
+test_expect_success 'copy: a source that is away, exit 1' '
+	test_expect_code 1 push -C "${URL1%/repo}/nosuch" $O "$URL2" 2>err &&
+	grep -q "^anemone-push: " err
+'
+
 test_expect_success 'restore with one friend dead: the other serves' '
 	test_when_finished "ip -n $SV link set $VETH_B up" &&
 	ip -n "$SV" link set "$VETH_B" down &&
@@ -173,7 +200,7 @@ test_expect_success 'health: Prometheus text for both friends, exit 0' '
 	grep -qx "anemone_stored_bytes{repository=\"$URL1\"} $(stored "$SRV1")" prom &&
 	grep -qx "anemone_stored_bytes{repository=\"$URL2\"} $(stored "$SRV2")" prom &&
 	grep -qx "anemone_snapshots{repository=\"$URL1\",name=\"host2\"} 2" prom &&
-	grep -qx "anemone_snapshots{repository=\"$URL2\",name=\"host2\"} 1" prom &&
+	grep -qx "anemone_snapshots{repository=\"$URL2\",name=\"host2\"} 2" prom &&
 	grep -qx "anemone_newest_snapshot_size_bytes{repository=\"$URL1\",name=\"big\"} $(stat -c %s "$T/big")" prom &&
 	t=$(sed -n "s/^anemone_newest_snapshot_timestamp_seconds{repository=\"${URL2//\//\\/}\",name=\"host1\"} //p" prom) &&
 	test "$t" -gt $(($(date +%s) - 3600)) && test "$t" -le $(date +%s) &&

@@ -120,6 +120,7 @@ test_expect_success 'usage errors exit 2' '
 	cat >expect <<-EOF &&
 	usage: anemone-push [-q] [-k keyfile] [-i sshkey] [-o option] [-b rate] [-s seconds]
 	                    {repository | -r repository ...} name [-- command [argument ...]]
+	       anemone-push -C source [options] {repository | -r repository ...} [name]
 	EOF
 	test_cmp expect err &&
 	test_expect_code 2 anemone-pull 2>err &&

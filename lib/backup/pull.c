@@ -36,6 +36,8 @@ struct batch {
 	uint32_t cut_lo[BATCH_BLOBS], cut_len[BATCH_BLOBS];	/* used part */
 	uint8_t *in;		/* BATCH_IN + SEG_IN_MAX */
 	uint8_t *out;		/* BATCH_RAW + CHUNK_MAX */
+	int bad;		/* OUTLEN bytes good, then ERR */
+	char err[1024];
 };
 
 struct pull {
@@ -58,6 +60,7 @@ struct pull {
 	struct ring ring;	/* of batches */
 	struct batch batches[PRING];
 	int failed;
+	int stop;		/* a batch went bad: plan no more (mu) */
 	char err[1024];
 };
 
@@ -93,6 +96,7 @@ open_batch(struct pull *p, struct batch *b, ZSTD_DCtx *zd, uint8_t *seg,
 
 	pack_path(pn, p->r->packs[b->pack]);
 	if (store_get(p->r->st, pn, b->lo, b->in, b->hi - b->lo) < 0) {
+		b->outlen = 0;
 		blob_name(bn, b->e[0].id);
 		return fail_ctx("%s: blob %s", p->what, bn);
 	}
@@ -136,9 +140,13 @@ worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		rc = open_batch(p, &p->batches[slot], zd, seg, scratch);
 		pthread_mutex_lock(&p->mu);
+		/* the writer writes what came before the bad blob, then fails:
+		 * a restore going on elsewhere starts right there */
+		p->batches[slot].bad = rc < 0;
 		if (rc < 0) {
-			set_failed(p);
-			break;
+			snprintf(p->batches[slot].err,
+			    sizeof(p->batches[slot].err), "%s", lasterr());
+			p->stop = 1;
 		}
 		ring_finish(&p->ring, slot);
 	}
@@ -173,6 +181,8 @@ writer(void *arg)
 		p->written += b->outlen;
 		if (rc == 0 && p->progress != NULL)
 			p->progress(p->written, p->arg);
+		if (rc == 0 && b->bad)
+			rc = fail("%s", b->err);
 		pthread_mutex_lock(&p->mu);
 		if (rc < 0) {
 			set_failed(p);
@@ -198,14 +208,16 @@ static int
 dispatch(struct fetch *f)
 {
 	struct pull *p = f->p;
+	int stop;
 
 	if (f->cur == NULL)
 		return 0;
 	f->cur = NULL;
 	pthread_mutex_lock(&p->mu);
 	ring_put(&p->ring);
+	stop = p->stop;
 	pthread_mutex_unlock(&p->mu);
-	return 0;
+	return stop ? fail("stopped") : 0;
 }
 
 /* Plan bytes [CLO, CLO + CLEN) of the blob in slot S. */
@@ -413,7 +425,8 @@ run(struct pull *p)
 		pthread_mutex_unlock(&p->mu);
 	} else if (fetch_all(p) < 0) {
 		pthread_mutex_lock(&p->mu);
-		set_failed(p);
+		if (!p->stop)	/* else the writer fails at the bad batch */
+			set_failed(p);
 		pthread_mutex_unlock(&p->mu);
 	}
 	pthread_mutex_lock(&p->mu);

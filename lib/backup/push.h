@@ -43,6 +43,15 @@ int push_stream(struct repo *r, int fd, const char *name,
     char id[2 * SNAP_ID_LEN + 1], struct push_stats *st);
 
 /*
+ * The same, the record taking id AS_ID and time AS_TIME (ns) when AS_ID
+ * is not NULL (another id only if that one is taken): a copy (copy.h).
+ */
+int push_stream_as(struct repo *r, int fd, const char *name,
+    const uint8_t as_id[SNAP_ID_LEN], uint64_t as_time, push_gate gate,
+    void *arg, char id[2 * SNAP_ID_LEN + 1], struct push_stats *st,
+    push_progress progress);
+
+/*
  * One stream to several repositories of one key (push_fan.c): read, cut,
  * hash and compress once; each repository gets the chunks it lacks,
  * sealed for it, and its own snapshot record.  A repository that fails

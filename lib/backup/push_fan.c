@@ -316,6 +316,25 @@ join_uploaders(struct push *d)
 	d->nupl = 0;
 }
 
+/* One id and one time for the record at every repository, so that
+ * NAME@ID names the same snapshot at each friend (and a copy between
+ * them knows it is there already). */
+static void
+same_record(struct fan *f)
+{
+	struct timespec ts;
+	uint8_t id[SNAP_ID_LEN];
+	int i;
+
+	randombytes_buf(id, sizeof(id));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (i = 0; i < f->n; i++) {
+		memcpy(f->d[i]->as_id, id, sizeof(id));
+		f->d[i]->as_time = (uint64_t)ts.tv_sec * 1000000000u +
+		    (uint64_t)ts.tv_nsec;
+	}
+}
+
 /* Wait for the front, then every writer (each stores the front's
  * catalogue, lent to it here); commit each repository still in (index,
  * then, once GATE allows, record) before waiting for those that dropped
@@ -356,6 +375,7 @@ join_all(struct fan *f, const char *name, push_gate gate, void *arg,
 		if (push_ix_write(d) < 0)
 			push_set_failed(d);
 	}
+	same_record(f);
 	for (i = 0; i < f->n; i++) {
 		if ((d = f->d[i])->failed)
 			continue;

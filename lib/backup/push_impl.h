@@ -78,6 +78,9 @@ struct upl_arg {
 struct push {
 	struct repo *r;
 	int fd;
+	/* the record's id and time when given (push_fan, copies), else 0 */
+	uint8_t as_id[SNAP_ID_LEN];
+	uint64_t as_time;	/* ns; 0: none given */
 	pthread_mutex_t mu;
 	pthread_cond_t cv_chunk, cv_upl;
 	struct ring ring;	/* of jobs */

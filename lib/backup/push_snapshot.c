@@ -41,6 +41,8 @@ push_write_snapshot(struct push *p, const char *name,
 	memset(&s, 0, sizeof(s));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	s.time_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (p->as_time != 0)
+		s.time_ns = p->as_time;
 	s.size = p->st.in_bytes;
 	s.chunks = p->st.chunks;
 	snprintf(s.name, sizeof(s.name), "%s", name);
@@ -62,7 +64,11 @@ push_write_snapshot(struct push *p, const char *name,
 	}
 	memcpy(h.repo_id, p->r->repo_id, REPO_ID_LEN);
 	for (tries = 0; tries < 4; tries++) {
-		randombytes_buf(h.snap_id, SNAP_ID_LEN);
+		/* a given id first (the same snapshot at several friends) */
+		if (tries == 0 && p->as_time != 0)
+			memcpy(h.snap_id, p->as_id, SNAP_ID_LEN);
+		else
+			randombytes_buf(h.snap_id, SNAP_ID_LEN);
 		seal_record(p, &h, body, blen, rec);
 		hex_encode(idhex, h.snap_id, SNAP_ID_LEN);
 		snprintf(path, sizeof(path), "snapshots/%s", idhex);

@@ -199,6 +199,16 @@ push_stream(struct repo *r, int fd, const char *name,
     push_progress progress, push_gate gate, void *arg,
     char id[2 * SNAP_ID_LEN + 1], struct push_stats *st)
 {
+	return push_stream_as(r, fd, name, NULL, 0, gate, arg, id, st,
+	    progress);
+}
+
+int
+push_stream_as(struct repo *r, int fd, const char *name,
+    const uint8_t as_id[SNAP_ID_LEN], uint64_t as_time, push_gate gate,
+    void *arg, char id[2 * SNAP_ID_LEN + 1], struct push_stats *st,
+    push_progress progress)
+{
 	struct push *p;
 	uint32_t *orph = NULL;
 	size_t norph = 0;
@@ -213,6 +223,10 @@ push_stream(struct repo *r, int fd, const char *name,
 	if ((p = push_new(r, fd)) == NULL) {
 		free(orph);
 		return -1;
+	}
+	if (as_id != NULL) {
+		memcpy(p->as_id, as_id, SNAP_ID_LEN);
+		p->as_time = as_time;
 	}
 	if (push_adopt_orphans(p, orph, norph) == 0)
 		rc = run(p, name, progress, gate, arg, id);
