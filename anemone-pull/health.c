@@ -21,6 +21,7 @@ struct newest {
 };
 
 struct health {
+	const char *only;	/* one snapshot name, or NULL: all */
 	const char **url;
 	int n;
 	int up[FRIENDS_MAX];
@@ -97,6 +98,8 @@ read_repo(struct health *h, int i, const char *keyfile,
 	if (repo_snapshots(r, &v, &n) < 0)
 		goto out;
 	for (k = 0; k < n; k++) {
+		if (h->only != NULL && strcmp(v[k].name, h->only) != 0)
+			continue;
 		if ((e = name_slot(h, v[k].name)) == NULL) {
 			fail_errno("health");
 			snapshots_free(v, n);
@@ -252,10 +255,14 @@ parse_age(const char *s, double *sec)
 
 int
 pull_health(const char **url, int n, const char *keyfile,
-    const struct store_opts *so, double maxage)
+    const struct store_opts *so, double maxage, const char *only)
 {
-	struct health h = { .url = url, .n = n };
+	struct health h = { .only = only, .url = url, .n = n };
 	int i, down = 0, old = 0;
+
+	/* a name asked for is reported even where no friend has it */
+	if (only != NULL && name_slot(&h, only) == NULL)
+		errx(1, "out of memory");
 
 	for (i = 0; i < n; i++) {
 		h.up[i] = read_repo(&h, i, keyfile, so) == 0;

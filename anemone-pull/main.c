@@ -6,7 +6,7 @@
  *	anemone-pull -H [opts] repository name path
  *	anemone-pull -l [opts] repository [name]
  *	anemone-pull -c [opts] repository [name[@id]]
- *	anemone-pull -S [-a age] [opts] repository
+ *	anemone-pull -S [-a age] [opts] repository [name]
  * opts: -k keyfile, -i sshkey, -o option, -r repository (repeatable: one
  * or more friends, then no repository operand).  Operands keep their
  * places: the repository (unless -r gives it), then snapshots, then
@@ -33,7 +33,7 @@ usage(void)
 	    "       anemone-pull -H [opts] repository name path\n"
 	    "       anemone-pull -l [opts] repository [name]\n"
 	    "       anemone-pull -c [opts] repository [name[@id]]\n"
-	    "       anemone-pull -S [-a age] [opts] repository\n"
+	    "       anemone-pull -S [-a age] [opts] repository [name]\n"
 	    "opts: [-A] [-k keyfile] [-i sshkey] [-o option] [-r repository]... "
 	    "(with -r, leave the repository operand out)\n");
 	exit(2);
@@ -61,11 +61,11 @@ operands(int mode, int argc, char **argv)
 		lo = 0;
 	if (mode == 'd')
 		lo = hi = 2;
-	if (argc < lo || (mode == 'H' && argc != 2) || (mode == 'S' && argc > 0) ||
-	    ((mode == 'l' || mode == 'c') && argc > 1))
+	if (argc < lo || (mode == 'H' && argc != 2) || ((mode == 'l' ||
+	    mode == 'c' || mode == 'S') && argc > 1))
 		usage();
 	for (i = 0; i < argc && i < hi; i++)
-		check_spec(argv[i], mode == 'l' || mode == 'H');
+		check_spec(argv[i], mode == 'l' || mode == 'H' || mode == 'S');
 }
 
 /* -l, -t, -d, -H at repository R. */
@@ -176,7 +176,8 @@ main(int argc, char **argv)
 		errx(2, "refusing to write a snapshot to a terminal; redirect "
 		    "stdout");
 	if (mode == 'S')
-		return pull_health(f.url, f.n, keyfile, &so, maxage);
+		return pull_health(f.url, f.n, keyfile, &so, maxage,
+		    argc ? argv[0] : NULL);
 	if (mode == 'c')
 		so.no_cache = 1;	/* verify the repository's own copies */
 	/* first, is anything this client saw missing? (guard.c) */

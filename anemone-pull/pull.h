@@ -77,10 +77,11 @@ void progress_start(uint64_t total, const uint64_t *ends, size_t nends);
 void progress_update(uint64_t written);
 void progress_end(void);
 
-/* health.c: -S over the N repositories URL, names older than MAXAGE
- * seconds (0: no limit) reported; the exit status. */
+/* health.c: -S over the N repositories URL (only the snapshots called
+ * ONLY unless NULL), names older than MAXAGE seconds (0: no limit)
+ * reported; the exit status. */
 int pull_health(const char **url, int n, const char *keyfile,
-    const struct store_opts *so, double maxage);
+    const struct store_opts *so, double maxage, const char *only);
 /* "30m", "12h", "3d", "90" (seconds): at most 10 years.  0 or -1. */
 int parse_age(const char *s, double *sec);
 

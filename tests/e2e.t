@@ -257,22 +257,46 @@ test_expect_success 'examples/nightly-backup.sh: alice up, backed up' '
 	test_must_be_empty err &&
 	pull -l "$URL" home-nightly | cut -f1,2 >got &&
 	test $(wc -l <got) = 1 &&
-	echo "alice: ok, snapshot home-nightly@$(cut -f1 got)" >expect &&
+	printf "alice: ok, snapshot home-nightly@%s\nhealth: ok, no snapshot older than 3d\n" \
+		$(cut -f1 got) >expect &&
 	test_cmp expect out &&
 	mkdir nightly &&
 	pull "$URL" home-nightly | tar -C nightly -xf - &&
 	diff -r data "nightly${T}/data"
 '
 
-test_expect_success 'examples/nightly-backup.sh: a friend who is down fails the run' '
-	sed "s|^FRIENDS=.*|FRIENDS=\"alice=$URL bob=sftp://nobody@10.8.0.3:2222/repo\"|" \
-		backup.conf >backup2.conf &&
-	ANEMONE_BACKUP_CONF=$T/backup2.conf test_expect_code 1 on home \
+test_expect_success 'examples/nightly-backup.sh: a friend who is down fails the run, mailed' '
+	mkdir -p bin &&
+	printf "#!/bin/sh\necho \"\$*\" >%s/mail.out\ncat >>%s/mail.out\n" "$T" "$T" >bin/mail &&
+	chmod +x bin/mail &&
+	{ sed "s|^FRIENDS=.*|FRIENDS=\"alice=$URL bob=sftp://nobody@10.8.0.3:2222/repo\"|" \
+		backup.conf && echo MAILTO=me@example.org &&
+	  echo PROM=$T/anemone.prom; } >backup2.conf &&
+	PATH=$T/bin:$PATH ANEMONE_BACKUP_CONF=$T/backup2.conf test_expect_code 1 on home \
 		sh "$TOP/examples/nightly-backup.sh" >out 2>err &&
 	test_must_be_empty err &&
 	sed "s/@[0-9a-f]\{16\}\$/@ID/" out >got &&
-	printf "alice: ok, snapshot home-nightly@ID\nbob: down, skipped\n" >expect &&
-	test_cmp expect got
+	printf "bob: down, skipped\nalice: ok, snapshot home-nightly@ID\nhealth: ok, no snapshot older than 3d\n" >expect &&
+	test_cmp expect got &&
+	{ echo "-s anemone: backup of home-nightly failed me@example.org" && cat out; } >expect &&
+	test_cmp expect mail.out &&
+	grep -qx "anemone_up{repository=\"$URL\"} 1" anemone.prom &&
+	grep -q "^anemone_snapshots{repository=\"$URL\",name=\"home-nightly\"} 2$" anemone.prom
+'
+
+test_expect_success 'examples/nightly-backup.sh: two friends up get one push' '
+	URL2=${URL}2 &&
+	mkdir -p "$SRV/chroot/repo2/packs" "$SRV/chroot/repo2/index" \
+		"$SRV/chroot/repo2/snapshots" &&
+	chown -R nobody: "$SRV/chroot/repo2" &&
+	sed "s|^FRIENDS=.*|FRIENDS=\"alice=$URL alice=$URL2\"|" backup.conf >backup3.conf &&
+	ANEMONE_BACKUP_CONF=$T/backup3.conf on home \
+		sh "$TOP/examples/nightly-backup.sh" >out 2>err &&
+	test_must_be_empty err &&
+	test $(grep -c "^alice: ok, snapshot home-nightly@" out) = 2 &&
+	test $(sort -u out | grep -c "^alice: ok") = 1 &&
+	mkdir nightly2 && pull "$URL2" home-nightly | tar -C nightly2 -xf - &&
+	diff -r data "nightly2${T}/data"
 '
 
 done_testing

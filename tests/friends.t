@@ -215,6 +215,11 @@ test_expect_success 'health: stale or missing at a friend gives exit 4' '
 	test_expect_code 4 pull -S -a 1d $O -r "$URL1" -r "$URL2" >/dev/null 2>err &&
 	echo "anemone-pull: $URL2: fresh: no snapshot" >expect &&
 	test_cmp expect err &&
+	pull -S -a 1d $O -r "$URL1" -r "$URL2" host1 >prom 2>err &&
+	test_cmp /dev/null err && ! grep -q "name=\"fresh\"" prom &&
+	test_expect_code 4 pull -S -a 1d $O -r "$URL1" -r "$URL2" nosuch >prom 2>err &&
+	printf "anemone-pull: %s: nosuch: no snapshot\n" "$URL1" "$URL2" >expect &&
+	test_cmp expect err &&
 	test_expect_code 2 pull -S -a 3x $O "$URL1" 2>err &&
 	echo "anemone-pull: -a 3x: an age like 90s, 30m, 12h or 3d (up to 3650d)" >expect &&
 	test_cmp expect err
