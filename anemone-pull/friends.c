@@ -113,24 +113,94 @@ friends_same(struct friends *f, int i, const struct snapshot *s,
 	return fail("%s: no snapshot with this content", f->url[i]);
 }
 
+static int
+has_id(const struct snapshot *v, size_t n, const uint8_t *id)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (memcmp(v[k].snap_id, id, SNAP_ID_LEN) == 0)
+			return 1;
+	return 0;
+}
+
+/* Name every snapshot (called NAME, unless NULL) that another repository
+ * has and repository I lacks, once each; how many.  Snapshots are
+ * compared by id: a push to several friends, and a copy, keep it. */
+static int
+lacks(struct friends *f, int i, struct snapshot **v, const size_t *n,
+    const char *name)
+{
+	const struct snapshot *s;
+	char id[2 * SNAP_ID_LEN + 1];
+	size_t a;
+	int j, c, miss = 0;
+
+	for (j = 0; j < f->n; j++)
+		for (a = 0; j != i && v[j] != NULL && a < n[j]; a++) {
+			s = &v[j][a];
+			if ((name != NULL && strcmp(s->name, name) != 0) ||
+			    has_id(v[i], n[i], s->snap_id))
+				continue;
+			for (c = 0; c < j; c++)	/* named at the first */
+				if (c != i && v[c] != NULL &&
+				    has_id(v[c], n[c], s->snap_id))
+					break;
+			if (c < j)
+				continue;
+			hex_encode(id, s->snap_id, SNAP_ID_LEN);
+			warnx("%s: lacks %s@%s (at %s)", f->url[i], s->name, id,
+			    f->url[j]);
+			miss++;
+		}
+	return miss;
+}
+
+/* Verify repository I, then name what it lacks; 0 when all is well. */
+static int
+check_one(struct friends *f, int i, struct snapshot **v, const size_t *n,
+    const char *name, const char *spec)
+{
+	int bad = 0;
+
+	if (check(f->r[i], spec) < 0) {
+		warnx("%s", lasterr());
+		bad = 1;
+	}
+	if (v[i] != NULL && lacks(f, i, v, n, name) > 0)
+		bad = 1;
+	return bad;
+}
+
 int
 check_friends(struct friends *f, const char *spec)
 {
+	struct snapshot *v[FRIENDS_MAX] = { NULL };
+	size_t n[FRIENDS_MAX] = { 0 };
+	char name[NAME_MAX_LEN + 1];
 	int i, bad = 0;
 
 	if (f->n == 1)
 		return check(f->r[0], spec);
+	if (spec != NULL)
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, "@"),
+		    spec);
+	for (i = 0; i < f->n; i++)
+		if (f->r[i] != NULL && repo_snapshots(f->r[i], &v[i], &n[i]) < 0)
+			v[i] = NULL;	/* check() reports it */
 	for (i = 0; i < f->n; i++) {
 		if (f->r[i] == NULL)
 			bad++;	/* named when it was opened */
-		else if (check(f->r[i], spec) < 0) {
-			warnx("%s", lasterr());
+		else if (check_one(f, i, v, n, spec ? name : NULL, spec))
 			bad++;
-		} else
+		else
 			fprintf(stderr, "anemone-pull: %s: ok\n", f->url[i]);
 	}
+	for (i = 0; i < f->n; i++)
+		if (v[i] != NULL)
+			snapshots_free(v[i], n[i]);
 	if (bad > 0)
-		return fail("%d of %d repositories unreachable or with "
-		    "problems", bad, f->n);
+		return fail("%d of %d repositories unreachable, with problems "
+		    "or lacking snapshots", bad, f->n);
 	return 0;
 }

@@ -128,7 +128,9 @@ test_expect_success 'copy: a new friend gets every snapshot, same ids and times'
 	pull -l $O "$URL1" >want && pull -l $O "$URL3" >got &&
 	test_cmp want got && test $(wc -l <got) = $(wc -l <out) &&
 	pull $O "$URL3" big | cmp - "$T/big" &&
-	pull -c $O "$URL3"
+	pull -c $O -r "$URL1" -r "$URL3" 2>err &&
+	printf "anemone-pull: %s: ok\n" "$URL1" "$URL3" >expect &&
+	test_cmp expect err
 '
 
 test_expect_success 'copy: a source that is away, exit 1' '
@@ -183,8 +185,9 @@ test_expect_success 'a damaged pack at one friend: restored through the other' '
 	cmp out "$T/big" &&
 	grep -q "^anemone-pull: going on after [1-9][0-9]* bytes from $URL2$" err &&
 	test_expect_code 1 pull -c $O -r "$URL1" -r "$URL2" big 2>err &&
-	grep -qx "anemone-pull: $URL2: ok" err &&
-	grep -qx "anemone-pull: 1 of 2 repositories unreachable or with problems" err
+	grep -q "^anemone-pull: .*blob [0-9a-f]* in $URL1/packs/" err &&
+	grep -qxE "anemone-pull: $URL2: lacks big@[0-9a-f]{16} \(at $URL1\)" err &&
+	grep -qx "anemone-pull: 2 of 2 repositories unreachable, with problems or lacking snapshots" err
 '
 
 stored() {
