@@ -3,12 +3,14 @@
 # its own namespace (192.0.2.2 and 198.51.100.2, both reached from the
 # client namespace): both get the snapshot from one read; a friend away
 # or cut mid-way gives a partial result with exit 3 while the other gets
-# it; the next run catches the missing friend up.  anemone-pull -r -r: a
-# restore, a part restore, -t, -d and -H with one friend dead, and through
-# a damaged pack at one friend (going on at the same byte from the
-# other); -c names the damaged one.
-# anemone-pull -S: health in Prometheus text, exit 4 when stale, 1 when
-# a friend is down.
+# it; the next run catches the missing friend up; a friend slowed by tbf
+# is abandoned after -s with memory bounded; -b caps the total upload
+# rate (measured).  anemone-push -C: a friend who was away and a new
+# friend caught up by copy.  anemone-pull -r -r: a restore, a part
+# restore, -t, -d and -H with one friend dead, and through a damaged pack
+# at one friend (going on at the same byte from the other); -c names the
+# damaged one and what each lacks.  anemone-pull -S: health in Prometheus
+# text, exit 4 when stale, 1 when a friend is down.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/lib-engine.sh"
 . "$TOP/tests/lib-sftp.sh"
@@ -25,7 +27,7 @@ ip -n "$CL" addr add 198.51.100.1/24 dev "$va"
 ip -n "$SV2" addr add 198.51.100.2/24 dev "$vb"
 ip -n "$CL" link set "$va" up
 ip -n "$SV2" link set "$vb" up
-VETH2=$vb
+VETH2=$vb VA=$va
 SV=$SV2 SSHD_ADDR=198.51.100.2 sshd_start 400m root host2
 URL2=$URL SRV2=$SRV
 { SSHD_ADDR=192.0.2.2 known_host; SSHD_ADDR=198.51.100.2 known_host host2; } >"$KNOWN"
@@ -234,6 +236,27 @@ test_expect_success 'health: a friend down gives exit 1 and anemone_up 0' '
 	test_expect_code 1 pull -S $O -o timeout=3 -r "$URL1" -r "$URL2" >prom 2>err &&
 	grep -qx "anemone_up{repository=\"$URL2\"} 0" prom &&
 	grep -qx "anemone_up{repository=\"$URL1\"} 1" prom
+'
+
+test_expect_success 'a slow friend (tbf on its link): abandoned after -s, memory bounded' '
+	test_when_finished "tc -n $CL qdisc del dev $VA root 2>/dev/null; true" &&
+	head -c 96M /dev/urandom >"$T/slowin" &&
+	on_client /usr/bin/time -f "%M" -o "$T/rss-fast" \
+	    anemone-push -q $O -r "$URL1" -r "$URL2" fast \
+	    < <(head -c 96M /dev/urandom) >out &&
+	test $(wc -l <out) = 2 &&
+	tc -n "$CL" qdisc add dev "$VA" root tbf rate 2mbit burst 32k latency 2s &&
+	t0=$(date +%s) &&
+	test_expect_code 3 on_client /usr/bin/time -f "%M" -o "$T/rss" \
+	    anemone-push -q $O -s 3 -r "$URL1" -r "$URL2" slow <"$T/slowin" >out 2>err &&
+	t1=$(date +%s) &&
+	grep -qxE "[0-9a-f]{16} $URL1" out && test $(wc -l <out) = 1 &&
+	grep -qx "anemone-push: $URL2: too slow: no room for 3 s, abandoned (what it stored is reused by the next push)" err &&
+	pull $O "$URL1" slow | cmp - "$T/slowin" &&
+	fast=$(tail -n 1 "$T/rss-fast") slow=$(tail -n 1 "$T/rss") &&
+	echo "# peak RSS: $slow KiB with a slow friend, $fast KiB with two fast ones (96 MiB stream); $((t1 - t0)) s" &&
+	test "$slow" -lt $((fast + 48 * 1024)) &&
+	test $((t1 - t0)) -lt 60
 '
 
 test_expect_success 'upload cap: -b holds across both friends within 10%' '

@@ -202,8 +202,12 @@ fan_dispatch(void *arg)
 	while ((k = ring_next_out(&p->ring)) >= 0) {
 		pthread_mutex_unlock(&p->mu);
 		for (i = 0, alive = 0; i < f->n; i++) {
-			if (!f->dead[i] && give(f, i, k) < 0)
+			if (!f->dead[i] && give(f, i, k) < 0) {
 				f->dead[i] = 1;
+				/* its packs on the way fail now, not
+				 * at the slow friend's pace */
+				store_abort(f->d[i]->r->st);
+			}
 			alive += !f->dead[i];
 		}
 		pthread_mutex_lock(&p->mu);

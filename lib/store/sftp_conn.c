@@ -108,6 +108,23 @@ watchdog(void *arg)
 	return NULL;
 }
 
+void
+sstore_abort(struct sstore *st)
+{
+	int i, fd;
+
+	pthread_mutex_lock(&st->lock);
+	st->aborted = 1;
+	for (i = 0; i < st->npool; i++)
+		if (st->pool[i] != NULL &&
+		    (fd = atomic_load(&st->pool[i]->fd)) >= 0) {
+			atomic_store(&st->pool[i]->timedout, 1);
+			shutdown(fd, SHUT_RDWR);
+		}
+	pthread_cond_broadcast(&st->cond);
+	pthread_mutex_unlock(&st->lock);
+}
+
 /* ---- connecting ---- */
 
 static int
@@ -395,6 +412,11 @@ conn_acquire(struct sstore *st)
 
 	pthread_mutex_lock(&st->lock);
 	for (;;) {
+		if (st->aborted) {
+			pthread_mutex_unlock(&st->lock);
+			fail("%s: given up on", st->url);
+			return NULL;
+		}
 		for (i = 0; i < st->npool; i++) {
 			c = st->pool[i];
 			if (!atomic_load(&c->busy)) {

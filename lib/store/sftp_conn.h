@@ -53,6 +53,7 @@ struct sstore {
 	struct conn *pool[POOL_MAX];
 	int npool;			/* slots used, connecting ones included */
 	int stopping;
+	int aborted;			/* sstore_abort(): no more I/O */
 	pthread_t watchdog;
 	int have_watchdog;
 };
@@ -60,6 +61,9 @@ struct sstore {
 /* Parse URL, copy the options, start the watchdog; no connection yet.
  * NULL (lasterr) on error. */
 struct sstore *sstore_new(const char *url, const struct store_opts *o);
+/* Cut every connection's I/O now and refuse new ones: what is under way
+ * fails at once (a repository given up on). */
+void sstore_abort(struct sstore *st);
 /* Stop the watchdog, close every connection, free ST. */
 void sstore_free(struct sstore *st);
 

@@ -93,3 +93,10 @@ store_get_many(struct store *s, const char *const *paths, size_t n,
 		}
 	return STORE_OK;
 }
+
+void
+store_abort(struct store *s)
+{
+	if (s->ops->abort != NULL)
+		s->ops->abort(s->be);
+}

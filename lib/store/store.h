@@ -51,6 +51,9 @@ struct store_ops {
 	 * bytes, many requests in flight; all or nothing */
 	int (*get_many)(void *be, const char *const *paths, size_t n,
 	    uint8_t **bufs, size_t *lens);
+	/* optional: make every operation under way, and any later one, fail
+	 * at once (a repository given up on) */
+	void (*abort)(void *be);
 };
 
 struct store {
@@ -62,6 +65,8 @@ struct store {
 /* Open a location: "sftp://[user@]host[:port]/path" or a local path. */
 struct store *store_open(const char *url, const struct store_opts *o);
 void store_close(struct store *s);
+/* Give up on S: what is under way fails now (when the backend can). */
+void store_abort(struct store *s);
 
 /* Read a whole file into a malloc'd buffer (caller frees). */
 int store_get_all(struct store *s, const char *path, uint8_t **buf, size_t *len);

@@ -773,12 +773,19 @@ sftp_close_store(void *be)
 	sstore_free(be);
 }
 
+static void
+sftp_abort(void *be)
+{
+	sstore_abort(be);
+}
+
 static const struct store_ops sftp_ops = {
 	.put = sftp_put,
 	.get = sftp_get,
 	.size = sftp_size,
 	.list = sftp_list,
 	.close = sftp_close_store,
+	.abort = sftp_abort,
 	.get_many = sftp_get_many,
 };
 
