@@ -73,11 +73,6 @@ push_write_snapshot(struct push *p, const char *name,
 		hex_encode(idhex, h.snap_id, SNAP_ID_LEN);
 		snprintf(path, sizeof(path), "snapshots/%s", idhex);
 		rc = store_put(p->r->st, path, rec, rlen);
-		if (rc == STORE_EXISTS && tries == 0 && p->as_time != 0) {
-			/* a repair's copy: that snapshot is there already */
-			rc = 0;
-			goto out;
-		}
 		if (rc != STORE_EXISTS)
 			break;
 	}
